@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AreasConfig(AppConfig):
+    name = "shequ.areas"
+    label = "areas"
+    verbose_name = "行政区划"

@@ -1,0 +1,97 @@
+"""The one NinjaAPI at /api/v1: authentication, the error shape, and each app's router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from shequ.core.errors import ApplicationError
+
+
+class SessionAuth(APIKeyCookie):
+    """Browser session (with CSRF on unsafe methods)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from shequ.accounts.models import ApiToken
+
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="Shequ API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details or {}}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"field": ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")),
+         "message": err.get("msg", "")}
+        for err in exc.errors
+    ]
+    return _error(request, 422, "validation_failed", _("提交的数据有误。"), details)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", _("请先登录或提供有效的接口令牌。"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {404: "not_found", 403: "permission_denied", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return _error(request, exc.status_code, code, str(exc))
+
+
+def _register_routers() -> None:
+    from shequ.accounts.api import router as accounts_router
+    from shequ.areas.api import router as areas_router
+    from shequ.core.audit_api import router as audit_router
+    from shequ.registry.api import router as registry_router
+
+    api.add_router("/areas", areas_router)
+    api.add_router("/registry", registry_router)
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()

@@ -1,0 +1,96 @@
+"""Background jobs: a handler registry, and two ways to run them.
+
+"thread" (embedded demo): a daemon thread in the web process, so no extra server is needed.
+"celery" (production): a Celery worker on Redis runs shequ.core.tasks.run_job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from shequ.core.models import BackgroundJob
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[BackgroundJob], dict[str, Any]]
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
+    def decorator(func: JobHandler) -> JobHandler:
+        _HANDLERS[kind] = func
+        return func
+
+    return decorator
+
+
+def job_start(*, kind: str, actor: Any, params: dict[str, Any], area_code: str = "") -> BackgroundJob:
+    if kind not in _HANDLERS:
+        raise KeyError(kind)
+    job = BackgroundJob.objects.create(
+        kind=kind,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        params=params,
+        area_code=area_code,
+    )
+    transaction.on_commit(lambda: _dispatch(job.pk))
+    return job
+
+
+def _dispatch(job_id: Any) -> None:
+    backend = settings.SHEQU_TASK_BACKEND
+    if backend == "celery":
+        from shequ.core.tasks import run_job_task
+
+        run_job_task.delay(str(job_id))
+    elif backend == "sync":
+        run_job(job_id)
+    else:
+        threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True).start()
+
+
+def _run_in_thread(job_id: Any) -> None:
+    try:
+        run_job(job_id)
+    finally:
+        close_old_connections()
+
+
+def run_job(job_id: Any) -> BackgroundJob:
+    job = BackgroundJob.objects.get(pk=job_id)
+    handler = _HANDLERS[job.kind]
+    job.status = BackgroundJob.Status.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    try:
+        result = handler(job)
+    except Exception as exc:  # a job must end in a recorded state, whatever went wrong
+        log.exception("job %s failed", job_id)
+        job.status = BackgroundJob.Status.FAILED
+        job.error = str(exc)[:2000]
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return job
+    job.status = BackgroundJob.Status.SUCCEEDED
+    job.result = result
+    job.finished_at = timezone.now()
+    if job.progress_total and job.progress_done < job.progress_total:
+        job.progress_done = job.progress_total
+    job.save(update_fields=["status", "result", "finished_at", "progress_done"])
+    return job
+
+
+def job_progress(job: BackgroundJob, *, done: int, total: int | None = None) -> None:
+    job.progress_done = done
+    fields = ["progress_done"]
+    if total is not None:
+        job.progress_total = total
+        fields.append("progress_total")
+    BackgroundJob.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in fields})

@@ -1,0 +1,87 @@
+"""Roles of DESIGN.md §2 and what each may do. Every role is bound to areas; see accounts.scope."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("市民政局管理员")
+    CITY_ANALYST = "city_analyst", _("市级分析员")
+    DISTRICT_OFFICER = "district_officer", _("区县干部")
+    SUBDISTRICT_OFFICER = "subdistrict_officer", _("街道（乡镇）干部")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    GRID_WORKER = "grid_worker", _("网格员")
+    RESIDENT = "resident", _("居民")
+    AUDITOR = "auditor", _("审计员")
+    MACHINE_CLIENT = "machine_client", _("系统接口客户端")
+
+
+class Perm:
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_CHANGE = "registry.change"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EXPORT = "registry.export"
+    REGISTRY_UNMASK = "registry.unmask"
+    AREAS_CHANGE = "areas.change"
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+    OWN_HOUSEHOLD = "registry.own_household"
+
+
+_OFFICER = {
+    Perm.REGISTRY_VIEW,
+    Perm.REGISTRY_CHANGE,
+    Perm.REGISTRY_IMPORT,
+    Perm.REGISTRY_EXPORT,
+    Perm.REGISTRY_UNMASK,
+    Perm.USERS_MANAGE,
+    Perm.AREAS_CHANGE,
+}
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: frozenset(_OFFICER | {Perm.AUDIT_VIEW}),
+    Role.CITY_ANALYST: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT}),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER),
+    Role.SUBDISTRICT_OFFICER: frozenset(_OFFICER),
+    Role.COMMUNITY_WORKER: frozenset(
+        {
+            Perm.REGISTRY_VIEW,
+            Perm.REGISTRY_CHANGE,
+            Perm.REGISTRY_IMPORT,
+            Perm.REGISTRY_EXPORT,
+            Perm.REGISTRY_UNMASK,
+            Perm.USERS_MANAGE,
+        }
+    ),
+    Role.GRID_WORKER: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_CHANGE}),
+    Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD}),
+    Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
+    Role.MACHINE_CLIENT: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT}),
+}
+
+# The area level each role is bound to; an officer creates users only for roles ranked below its own.
+ROLE_LEVEL: dict[str, str] = {
+    Role.CITY_ADMIN: "city",
+    Role.CITY_ANALYST: "city",
+    Role.DISTRICT_OFFICER: "district",
+    Role.SUBDISTRICT_OFFICER: "subdistrict",
+    Role.COMMUNITY_WORKER: "community",
+    Role.GRID_WORKER: "grid",
+    Role.RESIDENT: "community",
+    Role.AUDITOR: "city",
+    Role.MACHINE_CLIENT: "city",
+}
+
+ROLE_RANK: dict[str, int] = {
+    Role.CITY_ADMIN: 50,
+    Role.DISTRICT_OFFICER: 40,
+    Role.SUBDISTRICT_OFFICER: 30,
+    Role.COMMUNITY_WORKER: 20,
+    Role.CITY_ANALYST: 10,
+    Role.AUDITOR: 10,
+    Role.MACHINE_CLIENT: 10,
+    Role.GRID_WORKER: 10,
+    Role.RESIDENT: 0,
+}
