@@ -24,11 +24,16 @@ class AreaOut(Schema):
 def _out(area) -> AreaOut:  # type: ignore[no-untyped-def]
     stats = getattr(area, "stats", None)
     return AreaOut(
-        code=area.code, name=area.name, level=area.level,
+        code=area.code,
+        name=area.name,
+        level=area.level,
         parent_code=area.code[: {6: 4, 9: 6, 12: 9, 15: 12}.get(len(area.code), 0)] or None,
-        community_kind=area.community_kind, urban_rural_class=area.urban_rural_class,
-        buildings=stats.buildings if stats else 0, households=stats.households if stats else 0,
-        residents=stats.residents if stats else 0, units=stats.units if stats else 0,
+        community_kind=area.community_kind,
+        urban_rural_class=area.urban_rural_class,
+        buildings=stats.buildings if stats else 0,
+        households=stats.households if stats else 0,
+        residents=stats.residents if stats else 0,
+        units=stats.units if stats else 0,
     )
 
 

@@ -49,8 +49,10 @@ def area_get(*, viewer: Any, code: str) -> Area:
 def area_roots(*, viewer: Any) -> list[Area]:
     """The top-most areas the viewer is bound to (where the tree starts for them)."""
     scope = viewer_scope(viewer)
-    codes = scope.home_codes if not scope.is_superuser else list(
-        Area.objects.filter(parent__isnull=True).values_list("code", flat=True)
+    codes = (
+        scope.home_codes
+        if not scope.is_superuser
+        else list(Area.objects.filter(parent__isnull=True).values_list("code", flat=True))
     )
     return list(Area.objects.filter(code__in=codes).select_related("stats").order_by("code"))
 

@@ -58,7 +58,7 @@ def area_create(
     if not code:
         width = CODE_LENGTH[level] - len(parent.code)
         siblings = Area.objects.filter(parent=parent).values_list("code", flat=True)
-        seq = max((int(c[len(parent.code):]) for c in siblings if c[len(parent.code):].isdigit()), default=0) + 1
+        seq = max((int(c[len(parent.code) :]) for c in siblings if c[len(parent.code) :].isdigit()), default=0) + 1
         code = f"{parent.code}{seq:0{width}d}"
     errors: dict[str, list[str]] = {}
     if len(code) != CODE_LENGTH[level] or not code.startswith(parent.code) or not code.isdigit():
@@ -73,8 +73,15 @@ def area_create(
         raise ValidationFailed(next(iter(errors.values()))[0], details=errors)
     kind = kind_for_class(urban_rural_class, central_city=central_city) if level == Level.COMMUNITY else ""
     area = _create(code, name.strip(), level, parent, urban_rural_class=urban_rural_class, community_kind=kind)
-    audit_record(actor=actor, action="area.create", entity_type="area", entity_id=area.pk, area_code=area.code,
-                 changes={"name": [None, area.name], "code": [None, code]}, summary=area.name)
+    audit_record(
+        actor=actor,
+        action="area.create",
+        entity_type="area",
+        entity_id=area.pk,
+        area_code=area.code,
+        changes={"name": [None, area.name], "code": [None, code]},
+        summary=area.name,
+    )
     return area
 
 
@@ -88,14 +95,22 @@ def area_set_kind(*, actor: Any, area: Area, community_kind: str) -> Area:
     area.community_kind = community_kind
     area.community_kind_manual = True
     area.save(update_fields=["community_kind", "community_kind_manual"])
-    audit_record(actor=actor, action="area.set_kind", entity_type="area", entity_id=area.pk, area_code=area.code,
-                 changes={"community_kind": [old, community_kind]}, summary=area.name)
+    audit_record(
+        actor=actor,
+        action="area.set_kind",
+        entity_type="area",
+        entity_id=area.pk,
+        area_code=area.code,
+        changes={"community_kind": [old, community_kind]},
+        summary=area.name,
+    )
     return area
 
 
 @transaction.atomic
 def divisions_load(*, city_code: str, directory: Path = DIVISIONS_DIR) -> Area:
     """The real NBS hierarchy of one city: city, county-level areas, sub-districts and townships."""
+
     def rows(name: str) -> list[dict[str, str]]:
         with open(directory / name, encoding="utf-8") as fh:
             return list(csv.DictReader(fh))

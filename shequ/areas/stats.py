@@ -27,9 +27,7 @@ def stats_apply(area_code: str, **deltas: int) -> None:
 
 def tag_counts_apply(area_code: str, tag_id: int, delta: int) -> None:
     area_ids = list(Area.objects.filter(code__in=ancestor_codes(area_code)).values_list("pk", flat=True))
-    updated = set(
-        AreaTagCount.objects.filter(area_id__in=area_ids, tag_id=tag_id).values_list("area_id", flat=True)
-    )
+    updated = set(AreaTagCount.objects.filter(area_id__in=area_ids, tag_id=tag_id).values_list("area_id", flat=True))
     AreaTagCount.objects.filter(area_id__in=updated, tag_id=tag_id).update(residents=F("residents") + delta)
     missing = [AreaTagCount(area_id=a, tag_id=tag_id, residents=max(delta, 0)) for a in area_ids if a not in updated]
     if missing:
@@ -60,12 +58,9 @@ def stats_rebuild() -> None:
     }
     areas = list(Area.objects.values_list("pk", "code"))
     existing = set(AreaStats.objects.values_list("area_id", flat=True))
-    AreaStats.objects.bulk_create(
-        [AreaStats(area_id=pk) for pk, _code in areas if pk not in existing], batch_size=2000
-    )
+    AreaStats.objects.bulk_create([AreaStats(area_id=pk) for pk, _code in areas if pk not in existing], batch_size=2000)
     rows = [
-        AreaStats(area_id=pk, **{name: counter.get(code, 0) for name, counter in totals.items()})
-        for pk, code in areas
+        AreaStats(area_id=pk, **{name: counter.get(code, 0) for name, counter in totals.items()}) for pk, code in areas
     ]
     AreaStats.objects.bulk_update(rows, fields=list(totals), batch_size=2000)
 

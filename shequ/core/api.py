@@ -64,8 +64,10 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = [
-        {"field": ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")),
-         "message": err.get("msg", "")}
+        {
+            "field": ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")),
+            "message": err.get("msg", ""),
+        }
         for err in exc.errors
     ]
     return _error(request, 422, "validation_failed", _("提交的数据有误。"), details)

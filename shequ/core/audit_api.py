@@ -39,9 +39,17 @@ class AccessOut(Schema):
 def writes(request: HttpRequest, entity_type: str = "", entity_id: str = "", limit: int = 100) -> list[AuditOut]:
     rows = audit_selectors.audit_list(viewer=request.user, entity_type=entity_type, entity_id=entity_id)
     return [
-        AuditOut(id=r.pk, at=r.at, actor=str(r.actor) if r.actor else None, action=r.action,
-                 entity_type=r.entity_type, entity_id=r.entity_id, area_code=r.area_code, summary=r.summary,
-                 changes=audit_selectors.masked_changes(r.changes))
+        AuditOut(
+            id=r.pk,
+            at=r.at,
+            actor=str(r.actor) if r.actor else None,
+            action=r.action,
+            entity_type=r.entity_type,
+            entity_id=r.entity_id,
+            area_code=r.area_code,
+            summary=r.summary,
+            changes=audit_selectors.masked_changes(r.changes),
+        )
         for r in rows[: max(1, min(limit, 500))]
     ]
 
@@ -50,8 +58,17 @@ def writes(request: HttpRequest, entity_type: str = "", entity_id: str = "", lim
 def access(request: HttpRequest, entity_type: str = "", entity_id: str = "", limit: int = 100) -> list[AccessOut]:
     rows = audit_selectors.access_list(viewer=request.user, entity_type=entity_type, entity_id=entity_id)
     return [
-        AccessOut(id=r.pk, at=r.at, actor=str(r.actor) if r.actor else None, kind=r.kind,
-                  entity_type=r.entity_type, entity_id=r.entity_id, fields=r.fields, area_code=r.area_code,
-                  reason=r.reason, row_count=r.row_count)
+        AccessOut(
+            id=r.pk,
+            at=r.at,
+            actor=str(r.actor) if r.actor else None,
+            kind=r.kind,
+            entity_type=r.entity_type,
+            entity_id=r.entity_id,
+            fields=r.fields,
+            area_code=r.area_code,
+            reason=r.reason,
+            row_count=r.row_count,
+        )
         for r in rows[: max(1, min(limit, 500))]
     ]

@@ -32,7 +32,8 @@ def access_list(*, viewer: Any, entity_type: str = "", entity_id: str = "") -> Q
 
 def masked_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return {
-        field: [mask_field(field, v) if isinstance(v, str) else v for v in pair] if field in ("id_number", "phone")
+        field: [mask_field(field, v) if isinstance(v, str) else v for v in pair]
+        if field in ("id_number", "phone")
         else pair
         for field, pair in changes.items()
     }

@@ -26,13 +26,19 @@ class ResidentFilters(Schema):
 @router.get("/residents", response=ResidentPage, summary="Search and list residents (masked, scoped)")
 def list_residents(request: HttpRequest, filters: Query[ResidentFilters]) -> ResidentPage:
     qs = selectors.resident_list(
-        viewer=request.user, q=filters.q, kind=filters.kind, area_code=filters.area, tag=filters.tag,
+        viewer=request.user,
+        q=filters.q,
+        kind=filters.kind,
+        area_code=filters.area,
+        tag=filters.tag,
         status=filters.status,
     )
     size = max(1, min(filters.page_size, MAX_PAGE_SIZE))
     page = Paginator(qs, size).get_page(filters.page)
     return ResidentPage(
-        count=page.paginator.count, page=page.number, page_size=size,
+        count=page.paginator.count,
+        page=page.number,
+        page_size=size,
         results=[ResidentOut.build(r) for r in page.object_list],
     )
 
@@ -47,8 +53,14 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> tuple[int, Res
     household = selectors.household_get(viewer=request.user, pk=payload.household_id) if payload.household_id else None
     community = area_get(viewer=request.user, code=payload.community_code) if payload.community_code else None
     resident = services.resident_create(
-        actor=request.user, name=payload.name, id_number=payload.id_number, phone=payload.phone,
-        household=household, community=community, relation=payload.relation, tags=payload.tags,
+        actor=request.user,
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        household=household,
+        community=community,
+        relation=payload.relation,
+        tags=payload.tags,
     )
     return 201, ResidentOut.build(selectors.resident_get(viewer=request.user, pk=resident.pk))
 

@@ -34,7 +34,12 @@ def resident_unmask(*, actor: Any, resident: Resident, reason: str) -> dict[str,
             details={"reason": [_("请说明查看原因（至少 %(n)d 个字）") % {"n": MIN_REASON_LENGTH}]},
         )
     access_record(
-        actor=actor, kind=AccessLog.Kind.UNMASK, entity_type="resident", entity_id=resident.pk,
-        fields="id_number,phone", area_code=resident.area_code, reason=reason,
+        actor=actor,
+        kind=AccessLog.Kind.UNMASK,
+        entity_type="resident",
+        entity_id=resident.pk,
+        fields="id_number,phone",
+        area_code=resident.area_code,
+        reason=reason,
     )
     return {"id_number": resident.id_number, "phone": resident.phone}

@@ -28,11 +28,19 @@ class ResidentOut(Schema):
     def build(resident: Resident) -> ResidentOut:
         masked = masked_identity(resident)
         return ResidentOut(
-            id=resident.pk, name=resident.name, id_number=masked["id_number"], phone=masked["phone"],
-            sex=resident.sex, birth_date=resident.birth_date, household_id=resident.household_id,
+            id=resident.pk,
+            name=resident.name,
+            id_number=masked["id_number"],
+            phone=masked["phone"],
+            sex=resident.sex,
+            birth_date=resident.birth_date,
+            household_id=resident.household_id,
             household_number=resident.household.number if resident.household_id else None,
-            relation=resident.relation, status=resident.status, community_code=resident.community.code,
-            community_name=resident.community.name, grid_code=resident.grid.code if resident.grid_id else None,
+            relation=resident.relation,
+            status=resident.status,
+            community_code=resident.community.code,
+            community_name=resident.community.name,
+            grid_code=resident.grid.code if resident.grid_id else None,
             area_code=resident.area_code,
         )
 

@@ -10,8 +10,6 @@ import re
 
 from django.db.models import Q
 
-from shequ.registry.names import pinyin_keys
-
 KINDS = ("auto", "name", "pinyin", "id", "phone", "address")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
@@ -57,9 +55,7 @@ def search_q(text: str, kind: str = "auto") -> Q:
 
 
 def _name_q(text: str) -> Q:
-    full, _initials = pinyin_keys(text)
-    query = Q(name__startswith=text)
-    return query if full else query
+    return Q(name__startswith=text)
 
 
 def _id_q(text: str) -> Q:

@@ -115,6 +115,9 @@ def tag_list(*, viewer: Any) -> QuerySet[Tag]:
     qs = Tag.objects.all()
     if scope.sees_all_lines:
         return qs
-    visible = [t.pk for t in qs if not t.visible_lines or set(t.visible_lines) & set(scope.work_lines)
-               or t.owner_line in scope.work_lines]
+    visible = [
+        t.pk
+        for t in qs
+        if not t.visible_lines or set(t.visible_lines) & set(scope.work_lines) or t.owner_line in scope.work_lines
+    ]
     return qs.filter(pk__in=visible)

@@ -15,8 +15,9 @@ PAGE_SIZE = 50
 def resident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "auto")
-    qs = selectors.resident_list(viewer=request.user, q=q, kind=kind, area_code=request.GET.get("area", ""),
-                                 tag=request.GET.get("tag", ""))
+    qs = selectors.resident_list(
+        viewer=request.user, q=q, kind=kind, area_code=request.GET.get("area", ""), tag=request.GET.get("tag", "")
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(r, masked_identity(r)) for r in page.object_list]
     return render(request, "registry/resident_list.html", {"page": page, "rows": rows, "q": q, "kind": kind})
@@ -25,10 +26,17 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(viewer=request.user, pk=pk)
-    return render(request, "registry/resident_detail.html", {
-        "resident": resident, "masked": masked_identity(resident),
-        "tags": resident.resident_tags.filter(tag__in=selectors.tag_list(viewer=request.user)).select_related("tag"),
-    })
+    return render(
+        request,
+        "registry/resident_detail.html",
+        {
+            "resident": resident,
+            "masked": masked_identity(resident),
+            "tags": resident.resident_tags.filter(tag__in=selectors.tag_list(viewer=request.user)).select_related(
+                "tag"
+            ),
+        },
+    )
 
 
 @login_required
@@ -46,6 +54,11 @@ def resident_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(viewer=request.user, pk=pk)
     members = selectors.resident_list(viewer=request.user, household_id=household.pk)
-    return render(request, "registry/household_detail.html", {
-        "household": household, "members": [(m, masked_identity(m)) for m in members],
-    })
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "members": [(m, masked_identity(m)) for m in members],
+        },
+    )

@@ -14,8 +14,9 @@ from shequ.areas.models import Area
 _seq = itertools.count(1)
 
 
-def make_id_number(birth: dt.date = dt.date(1980, 1, 1), *, region: str = "431302", seq: int | None = None,
-                   male: bool = True) -> str:
+def make_id_number(
+    birth: dt.date = dt.date(1980, 1, 1), *, region: str = "431302", seq: int | None = None, male: bool = True
+) -> str:
     """A valid 18-digit 公民身份号码 (real check digit, real address code)."""
     n = seq if seq is not None else next(_seq)
     order = (n * 2 + (1 if male else 0)) % 1000

@@ -29,12 +29,25 @@ def world(db):  # type: ignore[no-untyped-def]
     w.district2 = _area("431381", "冷水江市", Level.DISTRICT, w.city)
     w.subdistrict = _area("431302001", "乐坪街道", Level.SUBDISTRICT, w.district)
     w.subdistrict2 = _area("431381001", "锡矿山街道", Level.SUBDISTRICT, w.district2)
-    w.community = _area("431302001001", "长青社区", Level.COMMUNITY, w.subdistrict, urban_rural_class="111",
-                        community_kind="central_urban")
-    w.community_b = _area("431302001002", "花园社区", Level.COMMUNITY, w.subdistrict, urban_rural_class="111",
-                          community_kind="central_urban")
-    w.community2 = _area("431381001001", "矿山社区", Level.COMMUNITY, w.subdistrict2, urban_rural_class="112",
-                         community_kind="urban")
+    w.community = _area(
+        "431302001001",
+        "长青社区",
+        Level.COMMUNITY,
+        w.subdistrict,
+        urban_rural_class="111",
+        community_kind="central_urban",
+    )
+    w.community_b = _area(
+        "431302001002",
+        "花园社区",
+        Level.COMMUNITY,
+        w.subdistrict,
+        urban_rural_class="111",
+        community_kind="central_urban",
+    )
+    w.community2 = _area(
+        "431381001001", "矿山社区", Level.COMMUNITY, w.subdistrict2, urban_rural_class="112", community_kind="urban"
+    )
     w.grid = _area("431302001001001", "长青社区第一网格", Level.GRID, w.community)
     w.grid2 = _area("431302001001002", "长青社区第二网格", Level.GRID, w.community)
 
@@ -47,18 +60,37 @@ def world(db):  # type: ignore[no-untyped-def]
     w.auditor = make_user("auditor", Role.AUDITOR, w.district)
     w.outsider = make_user("other_worker", Role.COMMUNITY_WORKER, w.community2)
 
-    w.building = services.building_create(actor=w.admin, community=w.community, address="长青路1号1栋",
-                                          compound="长青小区", grid=w.grid)
+    w.building = services.building_create(
+        actor=w.admin, community=w.community, address="长青路1号1栋", compound="长青小区", grid=w.grid
+    )
     w.building2 = services.building_create(actor=w.admin, community=w.community2, address="矿山路8号")
     w.household = services.household_create(actor=w.admin, building=w.building, room="101")
     w.household2 = services.household_create(actor=w.admin, building=w.building2, room="201")
-    w.wang = services.resident_create(actor=w.admin, name="王小明", id_number=make_id_number(dt.date(1985, 3, 4)),
-                                      phone="13812345678", household=w.household, relation="head",
-                                      tags=["party_member"])
-    w.li = services.resident_create(actor=w.admin, name="李娜", id_number=make_id_number(dt.date(1987, 6, 1),
-                                    male=False), phone="13900001111", household=w.household, relation="spouse")
-    w.zhao = services.resident_create(actor=w.admin, name="赵强", id_number=make_id_number(dt.date(1970, 1, 2)),
-                                      phone="13711112222", household=w.household2, relation="head",
-                                      tags=["dibao"])
+    w.wang = services.resident_create(
+        actor=w.admin,
+        name="王小明",
+        id_number=make_id_number(dt.date(1985, 3, 4)),
+        phone="13812345678",
+        household=w.household,
+        relation="head",
+        tags=["party_member"],
+    )
+    w.li = services.resident_create(
+        actor=w.admin,
+        name="李娜",
+        id_number=make_id_number(dt.date(1987, 6, 1), male=False),
+        phone="13900001111",
+        household=w.household,
+        relation="spouse",
+    )
+    w.zhao = services.resident_create(
+        actor=w.admin,
+        name="赵强",
+        id_number=make_id_number(dt.date(1970, 1, 2)),
+        phone="13711112222",
+        household=w.household2,
+        relation="head",
+        tags=["dibao"],
+    )
     w.resident_user = make_user("resident", Role.RESIDENT, w.community, resident=w.li)
     return w

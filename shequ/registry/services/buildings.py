@@ -32,8 +32,13 @@ def building_create(
     clean_and_save(building)
     stats_apply(building.area_code, buildings=1)
     audit_record(
-        actor=actor, action="building.create", entity_type="building", entity_id=building.pk,
-        area_code=building.area_code, changes=diff({}, snapshot(building, list(_EDITABLE))), summary=address,
+        actor=actor,
+        action="building.create",
+        entity_type="building",
+        entity_id=building.pk,
+        area_code=building.area_code,
+        changes=diff({}, snapshot(building, list(_EDITABLE))),
+        summary=address,
     )
     return building
 
@@ -50,7 +55,12 @@ def building_update(*, actor: Any, building: Building, **fields: Any) -> Buildin
     changes = diff(before, snapshot(building, list(_EDITABLE)))
     if changes:
         audit_record(
-            actor=actor, action="building.update", entity_type="building", entity_id=building.pk,
-            area_code=building.area_code, changes=changes, summary=building.address,
+            actor=actor,
+            action="building.update",
+            entity_type="building",
+            entity_id=building.pk,
+            area_code=building.area_code,
+            changes=changes,
+            summary=building.address,
         )
     return building

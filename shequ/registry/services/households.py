@@ -24,7 +24,7 @@ def next_household_number(community: Area) -> str:
         .values_list("number", flat=True)
         .first()
     )
-    seq = int(last[len(prefix):]) + 1 if last else 1
+    seq = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:06d}"
 
 
@@ -50,9 +50,7 @@ def household_create(
     place(household, area, grid)
     require_change(actor, household.area_code)
     if Household.objects.filter(number=household.number).exists():
-        raise ValidationFailed(
-            _("户号 %(n)s 已存在") % {"n": household.number}, details={"number": [_("户号已存在")]}
-        )
+        raise ValidationFailed(_("户号 %(n)s 已存在") % {"n": household.number}, details={"number": [_("户号已存在")]})
     try:
         with transaction.atomic():
             clean_and_save(household)
@@ -60,8 +58,12 @@ def household_create(
         raise ValidationFailed(_("户号 %(n)s 已存在") % {"n": household.number}) from None
     stats_apply(household.area_code, households=1)
     audit_record(
-        actor=actor, action="household.create", entity_type="household", entity_id=household.pk,
-        area_code=household.area_code, changes=diff({}, snapshot(household, ["number", *_EDITABLE])),
+        actor=actor,
+        action="household.create",
+        entity_type="household",
+        entity_id=household.pk,
+        area_code=household.area_code,
+        changes=diff({}, snapshot(household, ["number", *_EDITABLE])),
         summary=household.number,
     )
     return household
@@ -71,9 +73,8 @@ def household_create(
 def household_update(*, actor: Any, household: Household, **fields: Any) -> Household:
     require_change(actor, household.area_code)
     before = snapshot(household, list(_EDITABLE))
-    if "head_id" in fields and fields["head_id"] is not None:
-        if not household.members.filter(pk=fields["head_id"]).exists():
-            raise ValidationFailed(_("户主必须是本户成员"), details={"head_id": [_("户主必须是本户成员")]})
+    if fields.get("head_id") is not None and not household.members.filter(pk=fields["head_id"]).exists():
+        raise ValidationFailed(_("户主必须是本户成员"), details={"head_id": [_("户主必须是本户成员")]})
     if "building_id" in fields and fields["building_id"] is not None:
         building = Building.objects.filter(pk=fields["building_id"], community_id=household.community_id).first()
         if building is None:
@@ -86,7 +87,12 @@ def household_update(*, actor: Any, household: Household, **fields: Any) -> Hous
     changes = diff(before, snapshot(household, list(_EDITABLE)))
     if changes:
         audit_record(
-            actor=actor, action="household.update", entity_type="household", entity_id=household.pk,
-            area_code=household.area_code, changes=changes, summary=household.number,
+            actor=actor,
+            action="household.update",
+            entity_type="household",
+            entity_id=household.pk,
+            area_code=household.area_code,
+            changes=changes,
+            summary=household.number,
         )
     return household

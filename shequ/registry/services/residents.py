@@ -56,17 +56,25 @@ def duplicate_id_error(actor: Any, id_number: str, exclude_pk: int | None = None
         return None
     if viewer_scope(actor).has(Perm.REGISTRY_VIEW, existing.area_code):
         message = _("该公民身份号码已登记：%(name)s（%(community)s，居民编号 %(id)s）") % {
-            "name": existing.name, "community": existing.community.name, "id": existing.pk,
+            "name": existing.name,
+            "community": existing.community.name,
+            "id": existing.pk,
         }
-        return Conflict(message, code="duplicate_id_number", details={"id_number": [message], "existing_id": existing.pk})
+        return Conflict(
+            message, code="duplicate_id_number", details={"id_number": [message], "existing_id": existing.pk}
+        )
     message = _("该公民身份号码已在其他辖区登记，请联系上级核实")
     return Conflict(message, code="duplicate_id_number", details={"id_number": [message]})
 
 
 def _join(resident: Resident, household: Household, relation: str, reason: str) -> None:
     HouseholdMembership.objects.create(
-        resident=resident, household=household, relation=relation, community_code=household.community.code,
-        started_at=timezone.now(), reason=reason,
+        resident=resident,
+        household=household,
+        relation=relation,
+        community_code=household.community.code,
+        started_at=timezone.now(),
+        reason=reason,
     )
     if relation == Relation.HEAD and household.head_id != resident.pk:
         Household.objects.filter(pk=household.pk).update(head=resident)
@@ -106,8 +114,13 @@ def resident_create(
     for code in tags or []:
         resident_tag_add(actor=actor, resident=resident, tag=code)
     audit_record(
-        actor=actor, action="resident.create", entity_type="resident", entity_id=resident.pk,
-        area_code=resident.area_code, changes=diff({}, snapshot(resident, list(_AUDITED))), summary=resident.name,
+        actor=actor,
+        action="resident.create",
+        entity_type="resident",
+        entity_id=resident.pk,
+        area_code=resident.area_code,
+        changes=diff({}, snapshot(resident, list(_AUDITED))),
+        summary=resident.name,
     )
     return resident
 
@@ -135,8 +148,13 @@ def resident_update(*, actor: Any, resident: Resident, **fields: Any) -> Residen
     changes = diff(before, snapshot(resident, list(_AUDITED)))
     if changes:
         audit_record(
-            actor=actor, action="resident.update", entity_type="resident", entity_id=resident.pk,
-            area_code=resident.area_code, changes=changes, summary=resident.name,
+            actor=actor,
+            action="resident.update",
+            entity_type="resident",
+            entity_id=resident.pk,
+            area_code=resident.area_code,
+            changes=changes,
+            summary=resident.name,
         )
     return resident
 
@@ -169,8 +187,12 @@ def resident_move(
             tag_counts_apply(resident.area_code, tag_id, 1)
     _join(resident, household, relation, reason or "move")
     audit_record(
-        actor=actor, action="resident.move", entity_type="resident", entity_id=resident.pk,
-        area_code=resident.area_code, changes=diff(before, snapshot(resident, list(_AUDITED))),
+        actor=actor,
+        action="resident.move",
+        entity_type="resident",
+        entity_id=resident.pk,
+        area_code=resident.area_code,
+        changes=diff(before, snapshot(resident, list(_AUDITED))),
         summary=reason[:255],
     )
     return resident
@@ -181,7 +203,9 @@ def _tag(tag: Tag | str) -> Tag:
         return tag
     found = Tag.objects.filter(code=tag).first() or Tag.objects.filter(name=tag).first()
     if found is None:
-        raise ValidationFailed(_("未知标签：%(tag)s") % {"tag": tag}, details={"tags": [_("未知标签：%(tag)s") % {"tag": tag}]})
+        raise ValidationFailed(
+            _("未知标签：%(tag)s") % {"tag": tag}, details={"tags": [_("未知标签：%(tag)s") % {"tag": tag}]}
+        )
     return found
 
 
@@ -193,8 +217,13 @@ def resident_tag_add(*, actor: Any, resident: Resident, tag: Tag | str, note: st
     if created:
         tag_counts_apply(resident.area_code, tag_obj.pk, 1)
         audit_record(
-            actor=actor, action="resident.tag_add", entity_type="resident", entity_id=resident.pk,
-            area_code=resident.area_code, changes={"tags": [None, tag_obj.code]}, summary=resident.name,
+            actor=actor,
+            action="resident.tag_add",
+            entity_type="resident",
+            entity_id=resident.pk,
+            area_code=resident.area_code,
+            changes={"tags": [None, tag_obj.code]},
+            summary=resident.name,
         )
     return link
 
@@ -207,6 +236,11 @@ def resident_tag_remove(*, actor: Any, resident: Resident, tag: Tag | str) -> No
     if deleted:
         tag_counts_apply(resident.area_code, tag_obj.pk, -1)
         audit_record(
-            actor=actor, action="resident.tag_remove", entity_type="resident", entity_id=resident.pk,
-            area_code=resident.area_code, changes={"tags": [tag_obj.code, None]}, summary=resident.name,
+            actor=actor,
+            action="resident.tag_remove",
+            entity_type="resident",
+            entity_id=resident.pk,
+            area_code=resident.area_code,
+            changes={"tags": [tag_obj.code, None]},
+            summary=resident.name,
         )

@@ -41,8 +41,13 @@ def unit_create(*, actor: Any, community: Area | int | str, name: str, **fields:
     clean_and_save(unit)
     stats_apply(unit.area_code, units=1)
     audit_record(
-        actor=actor, action="unit.create", entity_type="resident_unit", entity_id=unit.pk,
-        area_code=unit.area_code, changes=diff({}, snapshot(unit, list(_EDITABLE))), summary=name,
+        actor=actor,
+        action="unit.create",
+        entity_type="resident_unit",
+        entity_id=unit.pk,
+        area_code=unit.area_code,
+        changes=diff({}, snapshot(unit, list(_EDITABLE))),
+        summary=name,
     )
     return unit
 
@@ -59,7 +64,12 @@ def unit_update(*, actor: Any, unit: ResidentUnit, **fields: Any) -> ResidentUni
     changes = diff(before, snapshot(unit, list(_EDITABLE)))
     if changes:
         audit_record(
-            actor=actor, action="unit.update", entity_type="resident_unit", entity_id=unit.pk,
-            area_code=unit.area_code, changes=changes, summary=unit.name,
+            actor=actor,
+            action="unit.update",
+            entity_type="resident_unit",
+            entity_id=unit.pk,
+            area_code=unit.area_code,
+            changes=changes,
+            summary=unit.name,
         )
     return unit

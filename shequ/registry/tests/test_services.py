@@ -28,21 +28,24 @@ def test_stats_roll_up_to_every_ancestor(world):
 
 def test_duplicate_id_names_existing_record_when_visible(world):
     with pytest.raises(Conflict) as exc:
-        services.resident_create(actor=world.worker, name="重复", id_number=world.wang.id_number,
-                                 household=world.household)
+        services.resident_create(
+            actor=world.worker, name="重复", id_number=world.wang.id_number, household=world.household
+        )
     assert "王小明" in str(exc.value.message)
 
 
 def test_duplicate_id_hides_record_outside_scope(world):
     with pytest.raises(Conflict) as exc:
-        services.resident_create(actor=world.worker, name="重复", id_number=world.zhao.id_number,
-                                 household=world.household)
+        services.resident_create(
+            actor=world.worker, name="重复", id_number=world.zhao.id_number, household=world.household
+        )
     assert "赵强" not in str(exc.value.message)
 
 
 def test_legacy_15_digit_number_is_upgraded(world):
-    resident = services.resident_create(actor=world.worker, name="老号", id_number="431302500101123",
-                                        household=world.household)
+    resident = services.resident_create(
+        actor=world.worker, name="老号", id_number="431302500101123", household=world.household
+    )
     assert len(resident.id_number) == 18
     assert resident.id_number.startswith("43130219500101123")
     assert resident.birth_date == dt.date(1950, 1, 1)
@@ -58,13 +61,16 @@ def test_invalid_id_numbers_are_refused(world, bad):
 def test_write_outside_scope_is_refused_and_changes_nothing(world):
     before = Resident.objects.count()
     with pytest.raises(NotFound):
-        services.resident_create(actor=world.worker, name="越权", id_number=make_id_number(), household=world.household2)
+        services.resident_create(
+            actor=world.worker, name="越权", id_number=make_id_number(), household=world.household2
+        )
     assert Resident.objects.count() == before
 
 
 def test_move_keeps_history_and_one_current_household(world):
-    services.resident_move(actor=world.admin, resident=world.li, household=world.household2, relation="spouse",
-                           reason="婚姻迁移")
+    services.resident_move(
+        actor=world.admin, resident=world.li, household=world.household2, relation="spouse", reason="婚姻迁移"
+    )
     memberships = HouseholdMembership.objects.filter(resident=world.li)
     assert memberships.count() == 2
     assert memberships.filter(ended_at__isnull=True).count() == 1
