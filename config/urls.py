@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("areas/", include("shequ.areas.urls")),
+    path("registry/import/", include("shequ.registry.importing.urls")),
     path("registry/", include("shequ.registry.urls")),
+    path("accounts/", include("shequ.accounts.urls")),
     path("audit/", include("shequ.core.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Import of residents, households and buildings from .xlsx/.csv (dry run, report, commit)."""
