@@ -90,9 +90,11 @@ def _register_routers() -> None:
     from shequ.core.audit_api import router as audit_router
     from shequ.registry.api import router as registry_router
     from shequ.registry.importing.api import router as import_router
+    from shequ.registry.importing.export_api import router as export_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/registry/imports", import_router)
+    api.add_router("/registry/exports", export_router)
     api.add_router("/registry", registry_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/audit", audit_router)
