@@ -1,0 +1,195 @@
+"""Every URL pattern and every API operation × every role: nothing outside the viewer's subtree leaks,
+and writes aimed outside it are refused and change nothing (DESIGN.md §3, convention 2: tested by
+enumeration, because scoping that silently breaks is the failure we fear most)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from shequ.core.models import AuditLog
+from shequ.registry.models import Building, Household, Resident, ResidentUnit
+
+SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "api/", "logout/")
+ROLE_ATTRS = [
+    "admin", "analyst", "district_officer", "subdistrict_officer", "worker", "grid_worker", "auditor",
+    "resident_user", "outsider",
+]
+
+
+def expected_visible(world: Any, role: str) -> set[int]:
+    """Written out by hand from the fixture, independently of the selectors under test."""
+    everyone = {world.wang.pk, world.li.pk, world.zhao.pk}
+    lexing = {world.wang.pk, world.li.pk}
+    return {
+        "admin": everyone, "analyst": everyone, "district_officer": lexing, "subdistrict_officer": lexing,
+        "worker": lexing, "grid_worker": lexing, "auditor": set(), "resident_user": lexing,
+        "outsider": {world.zhao.pk},
+    }[role]
+
+
+def markers(resident: Resident) -> list[str]:
+    return [resident.name, resident.id_number, resident.phone]
+
+
+def _walk(patterns: list, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    out = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            out += _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            out.append((prefix + str(p.pattern), p))
+    return out
+
+
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _candidates(world: Any) -> dict[str, list[str]]:
+    ints = set()
+    for model in (Resident, Household, Building, ResidentUnit):
+        ints.update(model.objects.values_list("pk", flat=True))
+    from shequ.accounts.models import User
+
+    ints.update(User.objects.values_list("pk", flat=True))
+    from shequ.areas.models import Area
+
+    codes = list(Area.objects.values_list("code", flat=True))
+    from shequ.core.models import BackgroundJob
+
+    uuids = [str(u) for u in BackgroundJob.objects.values_list("pk", flat=True)] or [
+        "00000000-0000-0000-0000-000000000000"
+    ]
+    return {"int": [str(i) for i in sorted(ints)], "str": codes, "slug": codes, "uuid": uuids, "path": codes}
+
+
+def _urls(world: Any) -> list[str]:
+    cands = _candidates(world)
+    urls: list[str] = []
+    for route, _pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(SKIP_PREFIXES) or route.startswith("^"):
+            continue
+        params = _PARAM.findall(route)
+        if not params:
+            urls.append("/" + route)
+            continue
+        # one parameter varies over every candidate; others take the first candidate of their kind
+        for i, (conv, _name) in enumerate(params):
+            for value in cands.get(conv or "str", cands["str"]):
+                url = route
+                for j, (conv_j, name_j) in enumerate(params):
+                    token = f"<{conv_j + ':' if conv_j else ''}{name_j}>"
+                    url = url.replace(token, value if i == j else cands.get(conv_j or "str", ["x"])[0], 1)
+                urls.append("/" + url)
+    return sorted(set(urls))
+
+
+def _api_operations() -> list[tuple[str, str]]:
+    from shequ.core.api import api
+
+    schema = api.get_openapi_schema()
+    ops = []
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            ops.append((method.upper(), path))
+    return ops
+
+
+def _fill_api(path: str, cands: dict[str, list[str]], world: Any) -> list[str]:
+    names = re.findall(r"{(\w+)}", path)
+    if not names:
+        return [path]
+    out = []
+    for value in cands["int"] + cands["str"]:
+        filled = path
+        for name in names:
+            filled = filled.replace("{" + name + "}", value)
+        out.append(filled)
+    return out
+
+
+WRITE_PREFIXES = {
+    "admin": ["4313"], "analyst": [], "district_officer": ["431302"], "subdistrict_officer": ["431302001"],
+    "worker": ["431302001001"], "grid_worker": ["431302001001001"], "auditor": [], "resident_user": [],
+    "outsider": ["431381001001"],
+}
+
+
+def _outside_state(world: Any, role: str) -> Any:
+    """Every registry row outside the subtree where the role may write, as plain values."""
+
+    def outside(model: Any) -> list[dict]:
+        rows = model.objects.order_by("pk").values()
+        return [r for r in rows if not any(r["area_code"].startswith(p) for p in WRITE_PREFIXES[role])]
+
+    return [outside(m) for m in (Resident, Household, Building, ResidentUnit)]
+
+
+@pytest.mark.parametrize("role", ROLE_ATTRS)
+def test_pages_never_leak_outside_scope(world, role):
+    client = Client()
+    client.force_login(getattr(world, role))
+    hidden = [r for r in Resident.objects.all() if r.pk not in expected_visible(world, role)]
+    forbidden = [m for r in hidden for m in markers(r) if m]
+    for url in _urls(world):
+        # search by pinyin initials: the echoed query must not itself be a marker
+        for query in ("", "?q=" + (hidden[0].name_initials if hidden else "x")):
+            response = client.get(url + query)
+            assert response.status_code < 500, (url, response.status_code)
+            body = response.content.decode("utf-8", "replace")
+            for marker in forbidden:
+                assert marker not in body, f"{role} sees {marker!r} at {url}{query}"
+
+
+@pytest.mark.parametrize("role", ROLE_ATTRS)
+def test_page_writes_outside_scope_change_nothing(world, role):
+    client = Client()
+    client.force_login(getattr(world, role))
+    before = _outside_state(world, role)
+    audit_before = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    outside_household = world.household if role == "outsider" else world.household2
+    outside_community = world.community if role == "outsider" else world.community2
+    data = {"name": "篡改", "phone": "13000000000", "reason": "越权测试原因", "relation": "other",
+            "address": "篡改路1号", "status": "moved_out", "household": outside_household.pk,
+            "household_id": outside_household.pk, "community": outside_community.code,
+            "community_code": outside_community.code, "id_number": "431302198001010011"}
+    for url in _urls(world):
+        if url.startswith("/login"):
+            continue
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, response.status_code)
+    assert _outside_state(world, role) == before
+    written = [
+        row.area_code for row in AuditLog.objects.filter(pk__gt=audit_before)
+        if not any(row.area_code.startswith(p) for p in WRITE_PREFIXES[role])
+    ]
+    assert written == []
+
+
+@pytest.mark.parametrize("role", ROLE_ATTRS)
+def test_api_never_leaks_and_refuses_writes_outside_scope(world, role):
+    client = Client()
+    client.force_login(getattr(world, role))
+    cands = _candidates(world)
+    hidden = [r for r in Resident.objects.all() if r.pk not in expected_visible(world, role)]
+    forbidden = [m for r in hidden for m in markers(r) if m]
+    before = _outside_state(world, role)
+    for method, path in _api_operations():
+        for url in _fill_api("/api/v1" + path, cands, world):
+            if method == "GET":
+                response = client.get(url, {"q": hidden[0].name_initials} if hidden else {})
+                body = response.content.decode("utf-8", "replace")
+                for marker in forbidden:
+                    assert marker not in body, f"{role} sees {marker!r} at GET {url}"
+            else:
+                outside = world.community if role == "outsider" else world.community2
+                payload = json.dumps({"name": "篡改", "phone": "13000000000", "reason": "越权测试原因",
+                                      "community_code": outside.code, "address": "篡改路1号"})
+                response = client.generic(method, url, payload, content_type="application/json")
+            assert response.status_code < 500, (method, url, response.status_code)
+    assert _outside_state(world, role) == before
