@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.deps-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/shequ
 SHEQU_DEMO_RESIDENTS ?= 50000
 export SHEQU_DEMO_RESIDENTS
@@ -26,7 +27,15 @@ browser:
 	  else echo "Chromium missing: install Debian's chromium package to run browser tests"; fi; \
 	fi
 
-demo: deps
+# The demo needs only the runtime requirements (the test tools come with `make test`).
+$(RUNTIME_STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if [ $(STAMP) -nt requirements.txt ]; then echo "Dependencies already installed."; \
+	else $(PIP) install -q --disable-pip-version-check -r requirements.txt; fi
+	touch $(RUNTIME_STAMP)
+
+# Migrate, build the demo city (skipped when the same demo is already there), list the logins, serve.
+demo: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py demo_build --residents $(SHEQU_DEMO_RESIDENTS)
 	$(PY) manage.py demo_logins

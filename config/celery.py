@@ -1,3 +1,8 @@
+"""The Celery app for production background work (broker and results on Redis; see CELERY_* settings).
+
+Start a worker with:  celery -A config worker -l info   (with SHEQU_TASK_BACKEND=celery on the web nodes)
+"""
+
 import os
 
 from celery import Celery

@@ -37,6 +37,24 @@ def markers(resident: Resident) -> list[str]:
     return [resident.name, resident.id_number, resident.phone]
 
 
+def body_text(response: Any) -> str:
+    """Text of a response; .xlsx downloads are opened and their cells joined, so leaks show there too."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if raw[:2] == b"PK":
+        import io
+
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        except Exception:  # not a workbook: fall through to bytes
+            return raw.decode("utf-8", "replace")
+        return "\n".join(
+            str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row
+        )
+    return raw.decode("utf-8", "replace")
+
+
 def _walk(patterns: list, prefix: str = "") -> list[tuple[str, URLPattern]]:
     out = []
     for p in patterns:
@@ -141,7 +159,7 @@ def test_pages_never_leak_outside_scope(world, role):
         for query in ("", "?q=" + (hidden[0].name_initials if hidden else "x")):
             response = client.get(url + query)
             assert response.status_code < 500, (url, response.status_code)
-            body = response.content.decode("utf-8", "replace")
+            body = body_text(response)
             for marker in forbidden:
                 assert marker not in body, f"{role} sees {marker!r} at {url}{query}"
 
@@ -183,7 +201,7 @@ def test_api_never_leaks_and_refuses_writes_outside_scope(world, role):
         for url in _fill_api("/api/v1" + path, cands, world):
             if method == "GET":
                 response = client.get(url, {"q": hidden[0].name_initials} if hidden else {})
-                body = response.content.decode("utf-8", "replace")
+                body = body_text(response)
                 for marker in forbidden:
                     assert marker not in body, f"{role} sees {marker!r} at GET {url}"
             else:

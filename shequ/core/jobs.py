@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.models import BackgroundJob
 
@@ -49,7 +50,11 @@ def _dispatch(job_id: Any) -> None:
     if backend == "celery":
         from shequ.core.tasks import run_job_task
 
-        run_job_task.delay(str(job_id))
+        try:
+            run_job_task.delay(str(job_id))
+        except Exception as exc:  # broker unreachable: the job must not sit "pending" for ever
+            log.exception("job %s could not be queued", job_id)
+            _mark_failed(job_id, _("无法提交到后台任务队列：%(error)s") % {"error": exc})
     elif backend == "sync":
         run_job(job_id)
     else:
@@ -63,13 +68,32 @@ def _run_in_thread(job_id: Any) -> None:
         close_old_connections()
 
 
+def _mark_failed(job_id: Any, error: str) -> None:
+    BackgroundJob.objects.filter(pk=job_id).update(
+        status=BackgroundJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+    )
+
+
+def _handler_for(kind: str) -> JobHandler:
+    """A worker process may not have imported the module that registers `kind` yet: look for it once."""
+    if kind not in _HANDLERS:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("tasks", "jobs")
+    if kind not in _HANDLERS:
+        raise LookupError(_("未知的后台任务类型：%(kind)s") % {"kind": kind})
+    return _HANDLERS[kind]
+
+
 def run_job(job_id: Any) -> BackgroundJob:
     job = BackgroundJob.objects.get(pk=job_id)
-    handler = _HANDLERS[job.kind]
+    if job.status in (BackgroundJob.Status.SUCCEEDED, BackgroundJob.Status.FAILED):
+        return job  # delivered twice: it already ran to the end
     job.status = BackgroundJob.Status.RUNNING
     job.started_at = timezone.now()
     job.save(update_fields=["status", "started_at"])
     try:
+        handler = _handler_for(job.kind)
         result = handler(job)
     except Exception as exc:  # a job must end in a recorded state, whatever went wrong
         log.exception("job %s failed", job_id)
@@ -83,7 +107,12 @@ def run_job(job_id: Any) -> BackgroundJob:
     job.finished_at = timezone.now()
     if job.progress_total and job.progress_done < job.progress_total:
         job.progress_done = job.progress_total
-    job.save(update_fields=["status", "result", "finished_at", "progress_done"])
+    try:
+        job.save(update_fields=["status", "result", "finished_at", "progress_done"])
+    except Exception as exc:  # e.g. a result that cannot be stored: recorded as a failure, not lost
+        log.exception("job %s result could not be saved", job_id)
+        _mark_failed(job_id, _("任务结果无法保存：%(error)s") % {"error": exc})
+        job.refresh_from_db()
     return job
 
 

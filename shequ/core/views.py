@@ -1,25 +1,73 @@
+"""The audit pages: writes (who, when, what, old → new) and access events, for auditors' subtrees."""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.scope import require
 from shequ.core import audit_selectors
+from shequ.core.audit_selectors import LogFilters
+from shequ.core.models import AccessLog
 from shequ.core.roles import Perm
+
+PAGE_SIZE = 50
+
+
+class LogFilterForm(forms.Form):
+    tab = forms.ChoiceField(choices=[("access", _("访问日志")), ("writes", _("修改记录"))], required=False)
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
+    action = forms.CharField(label=_("操作"), required=False, max_length=64)
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部")), *AccessLog.Kind.choices])
+    entity_type = forms.CharField(label=_("对象类型"), required=False, max_length=64)
+    entity_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    area = forms.CharField(label=_("区划代码"), required=False, max_length=15)
 
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.AUDIT_VIEW)
-    tab = request.GET.get("tab", "access")
-    entity_id = request.GET.get("entity_id", "")
+    form = LogFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    tab = data.get("tab") or "access"
+    filters = LogFilters(
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        actor=data.get("actor", ""),
+        action=data.get("action", "") if tab == "writes" else data.get("kind", ""),
+        entity_type=data.get("entity_type", ""),
+        entity_id=data.get("entity_id", ""),
+        area=data.get("area", ""),
+    )
     if tab == "writes":
-        qs = audit_selectors.audit_list(viewer=request.user, entity_id=entity_id)
+        qs = audit_selectors.audit_list(viewer=request.user, filters=filters)
     else:
-        qs = audit_selectors.access_list(viewer=request.user, entity_id=entity_id)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    rows = page.object_list
-    if tab == "writes":
-        for row in rows:
-            row.masked = audit_selectors.masked_changes(row.changes)
-    return render(request, "core/audit_log.html", {"page": page, "tab": tab, "entity_id": entity_id})
+        qs = audit_selectors.access_list(viewer=request.user, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        if tab == "writes":
+            shown = audit_selectors.present_write(request.user, row)
+            row.change_rows = audit_selectors.change_rows(shown["changes"])
+            row.shown_summary = shown["summary"]
+        else:
+            row.shown_reason = audit_selectors.mask_free_text(row.reason)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "tab": tab,
+            "form": form if form.is_bound else LogFilterForm(),
+            "actions": audit_selectors.audit_actions(viewer=request.user) if tab == "writes" else [],
+            "query": query.urlencode(),
+            "errors": form.errors if form.is_bound else {},
+        },
+    )

@@ -1,18 +1,32 @@
+"""API shapes of residents (masked by default) and the shared page envelope.
+
+Households, buildings, units and tags are in schemas_places.py.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from ninja import Schema
+from pydantic import Field
 
-from shequ.registry.models import Resident
+from shequ.registry.models import HouseholdMembership, Resident, ResidentTag
 from shequ.registry.privacy import masked_identity
+
+SearchKind = Literal["auto", "name", "pinyin", "id", "phone", "address"]
+
+
+class TagBrief(Schema):
+    code: str
+    name: str
 
 
 class ResidentOut(Schema):
     id: int
     name: str
-    id_number: str
-    phone: str
+    id_number: str = Field(description="Masked: 4313**********1234 (unmask with a reason)")
+    phone: str = Field(description="Masked: 138****5678")
     sex: str
     birth_date: dt.date
     household_id: int | None
@@ -23,10 +37,13 @@ class ResidentOut(Schema):
     community_name: str
     grid_code: str | None
     area_code: str
+    tags: list[TagBrief] | None = Field(None, description="Only tags the viewer's work lines may see")
 
     @staticmethod
-    def build(resident: Resident) -> ResidentOut:
+    def build(resident: Resident, tags: list[ResidentTag] | None = None) -> ResidentOut:
         masked = masked_identity(resident)
+        if tags is None:
+            tags = getattr(resident, "visible_tags", None)
         return ResidentOut(
             id=resident.pk,
             name=resident.name,
@@ -42,32 +59,93 @@ class ResidentOut(Schema):
             community_name=resident.community.name,
             grid_code=resident.grid.code if resident.grid_id else None,
             area_code=resident.area_code,
+            tags=[TagBrief(code=t.tag.code, name=t.tag.name) for t in tags] if tags is not None else None,
         )
 
 
-class ResidentPage(Schema):
-    count: int
+class PageMeta(Schema):
+    count: int = Field(description="Exact up to the cap; see count_exact")
+    count_exact: bool = Field(description="False when there are more rows than `count` (the count is capped)")
     page: int
     page_size: int
+    num_pages: int
+
+    @staticmethod
+    def of(page: Any) -> dict[str, Any]:
+        return {
+            "count": page.paginator.count,
+            "count_exact": page.paginator.count_exact,
+            "page": page.number,
+            "page_size": page.paginator.per_page,
+            "num_pages": page.paginator.num_pages,
+        }
+
+
+class ResidentPage(PageMeta):
     results: list[ResidentOut]
 
 
-class ResidentIn(Schema):
-    name: str
-    id_number: str
-    phone: str = ""
+class ResidentFilters(Schema):
+    q: str = Field("", max_length=100, description="Name, pinyin or initials, ID (full or last 4+), phone, address")
+    kind: SearchKind = "auto"
+    area: str = Field("", max_length=15, description="Area code: only residents inside this area")
+    tag: str = ""
+    status: Literal["", "active", "moved_out", "deceased"] = ""
+    household_kind: Literal["", "permanent", "floating"] = ""
     household_id: int | None = None
-    community_code: str | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+class ResidentIn(Schema):
+    name: str = Field(max_length=64)
+    id_number: str = Field(max_length=20)
+    phone: str = Field("", max_length=20)
+    household_id: int | None = None
+    community_code: str | None = Field(None, description="A community or grid code (when no household)")
     relation: str = ""
     tags: list[str] = []
 
 
 class ResidentPatch(Schema):
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
+    name: str | None = Field(None, max_length=64)
+    id_number: str | None = Field(None, max_length=20)
+    phone: str | None = Field(None, max_length=20)
     relation: str | None = None
-    status: str | None = None
+    status: Literal["active", "moved_out", "deceased"] | None = None
+
+
+class MoveIn(Schema):
+    household_id: int
+    relation: str = "other"
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class MembershipOut(Schema):
+    household_id: int
+    household_number: str
+    community_code: str
+    relation: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    reason: str
+
+    @staticmethod
+    def build(m: HouseholdMembership) -> MembershipOut:
+        return MembershipOut(
+            household_id=m.household_id,
+            household_number=m.household.number,
+            community_code=m.community_code,
+            relation=m.relation,
+            started_at=m.started_at,
+            ended_at=m.ended_at,
+            reason=m.reason,
+        )
+
+
+class TagIn(Schema):
+    tag: str = Field(description="Tag code (or name)")
+    note: str = Field("", max_length=200)
 
 
 class UnmaskIn(Schema):

@@ -1,7 +1,17 @@
-"""Turning a search box entry into an indexed filter.
+"""Turning a search box entry into an index-friendly filter on Resident.
 
-Kinds: name (汉字 prefix), pinyin (full or initials prefix), id (full, or the last 4+ digits),
-phone (full, or the last 4), address (building address or compound contains). "auto" guesses.
+Kinds:
+- name: 汉字 prefix (`name LIKE '王小%'`);
+- pinyin: full pinyin or initials prefix (`wxm` finds 王小明);
+- id: the full 18-digit number (15-digit legacy numbers are upgraded), or its last 4+ characters;
+- phone: the full number, or its last 4+ digits;
+- address: building address or compound contains — matched on the (small) building table first, then
+  residents are found through their household, never by a leading-wildcard scan of residents;
+- auto: guessed from the text.
+
+Every resident lookup is a prefix LIKE on a column with a varchar_pattern_ops index (name, name_pinyin,
+name_initials, id_number_rev, phone, phone_rev) or an equality, so PostgreSQL answers from indexes;
+"last N digits" becomes a prefix match on the reversed copies.
 """
 
 from __future__ import annotations
@@ -11,55 +21,95 @@ import re
 from django.db.models import Q
 
 KINDS = ("auto", "name", "pinyin", "id", "phone", "address")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
+# An address that matches at most this many households is turned into an id list (a bitmap index scan
+# on household_id); a broader one stays a sub-query (a semi-join).
+ADDRESS_HOUSEHOLDS_INLINE = 1000
+MIN_SUFFIX = 4
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ID_LIKE = re.compile(r"^\d{4,17}[\dX]$")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s-]+$")
+_NOTHING = Q(pk__in=[])
+
+
+def normalise_kind(kind: str | None) -> str:
+    return kind if kind in KINDS else "auto"
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s-]", "", text)
+
+
+def _phone_digits(text: str) -> str:
+    digits = _compact(text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    return digits
 
 
 def guess_kind(text: str) -> str:
+    """The kind an "auto" search uses: name, pinyin, id, phone, digits (id or phone) or address."""
+    text = text.strip()
     if _CJK.search(text):
         return "name"
-    if _DIGITS.match(text):
-        if len(text) in (15, 18) or text[-1] in "Xx":
+    upper = _compact(text).upper()
+    if _ID_LIKE.match(upper) and not upper.isdigit():
+        return "id"  # ends with the check character X
+    if _PHONE_LIKE.match(text):
+        digits = _phone_digits(text)
+        if len(digits) in (15, 18):
             return "id"
-        if len(text) == 11 and text.startswith("1"):
+        if len(digits) == 11 and digits.startswith("1"):
             return "phone"
+        if len(digits) in (11, 12) and digits.startswith("0"):
+            return "phone"  # a landline with its area code
         return "digits"
-    if text.isascii() and text.replace(" ", "").isalpha():
+    letters = re.sub(r"[\s']", "", text)
+    if letters.isascii() and letters.isalpha():
         return "pinyin"
     return "address"
 
 
-def search_q(text: str, kind: str = "auto") -> Q:
-    text = text.strip()
+def search_q(text: str, kind: str = "auto", *, building_scope: Q | None = None) -> Q:
+    """A filter on Resident for the search text. `building_scope` narrows the address pre-search to the
+    viewer's buildings (it is an optimisation: residents are scoped again by the caller)."""
+    text = (text or "").strip()[:100]
     if not text:
         return Q()
+    kind = normalise_kind(kind)
     if kind == "auto":
         kind = guess_kind(text)
         if kind == "name":
-            # Chinese text may be a name or an address; both are cheap prefix/contains lookups.
-            return _name_q(text) | _address_q(text)
+            # Chinese text may be a name or an address; the address part is looked up in buildings first.
+            return name_q(text) | address_q(text, building_scope=building_scope)
     if kind == "name":
-        return _name_q(text)
+        return name_q(text)
     if kind == "pinyin":
-        key = text.lower().replace(" ", "")
-        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+        return pinyin_q(text)
     if kind == "id":
-        return _id_q(text)
+        return id_q(text)
     if kind == "phone":
-        return _phone_q(text)
+        return phone_q(text)
     if kind == "digits":
-        return _id_q(text) | _phone_q(text)
-    if kind == "address":
-        return _address_q(text)
-    raise ValueError(kind)
+        return id_q(text) | phone_q(text)
+    return address_q(text, building_scope=building_scope)
 
 
-def _name_q(text: str) -> Q:
-    return Q(name__startswith=text)
+def name_q(text: str) -> Q:
+    return Q(name__startswith=text.replace(" ", ""))
 
 
-def _id_q(text: str) -> Q:
-    value = text.upper()
+def pinyin_q(text: str) -> Q:
+    key = re.sub(r"[^a-z]", "", text.lower())
+    if not key:
+        return _NOTHING
+    return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+
+
+def id_q(text: str) -> Q:
+    value = _compact(text).upper()
+    if not re.fullmatch(r"[\dX]+", value):
+        return _NOTHING
     if len(value) in (15, 18):
         from shequ.registry.idnumbers import IdNumberError, parse_id_number
 
@@ -67,18 +117,35 @@ def _id_q(text: str) -> Q:
             return Q(id_number=parse_id_number(value).number)
         except IdNumberError:
             return Q(id_number=value)
-    if len(value) < 4:
-        return Q(pk__in=[])
+    if len(value) < MIN_SUFFIX or len(value) > 18:
+        return _NOTHING
     return Q(id_number_rev__startswith=value[::-1])
 
 
-def _phone_q(text: str) -> Q:
-    if len(text) >= 11:
-        return Q(phone=text)
-    if len(text) < 4:
-        return Q(pk__in=[])
-    return Q(phone_rev__startswith=text[::-1])
+def phone_q(text: str) -> Q:
+    digits = _phone_digits(text)
+    if not digits.isdigit() or len(digits) < MIN_SUFFIX:
+        return _NOTHING
+    if len(digits) >= 11:
+        variants = {digits}
+        if digits.startswith("0"):
+            # landlines are stored with a dash after a 3- or 4-digit area code: 0738-1234567
+            variants |= {f"{digits[:3]}-{digits[3:]}", f"{digits[:4]}-{digits[4:]}"}
+        return Q(phone__in=sorted(variants))
+    # the last N digits (a landline's number part never holds the dash)
+    return Q(phone_rev__startswith=digits[::-1])
 
 
-def _address_q(text: str) -> Q:
-    return Q(household__building__address__contains=text) | Q(household__building__compound__contains=text)
+def address_q(text: str, *, building_scope: Q | None = None) -> Q:
+    from shequ.registry.models import Building, Household
+
+    buildings = Building.objects.filter(Q(address__contains=text) | Q(compound__contains=text))
+    if building_scope is not None:
+        buildings = buildings.filter(building_scope)
+    households = Household.objects.filter(building__in=buildings.values("pk"))
+    ids = list(households.values_list("pk", flat=True)[: ADDRESS_HOUSEHOLDS_INLINE + 1])
+    if not ids:
+        return _NOTHING
+    if len(ids) <= ADDRESS_HOUSEHOLDS_INLINE:
+        return Q(household_id__in=ids)
+    return Q(household_id__in=households.values("pk"))

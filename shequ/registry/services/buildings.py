@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area
 from shequ.areas.stats import stats_apply
 from shequ.core.audit import audit_record, diff, snapshot
+from shequ.core.errors import ValidationFailed
 from shequ.registry.models import Building
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_community
+from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
 
 _EDITABLE = ("compound", "number", "address", "latitude", "longitude")
 
@@ -25,7 +27,12 @@ def building_create(
     longitude: float | None = None,
     grid: Area | None = None,
 ) -> Building:
-    area = resolve_community(community)
+    area, place_grid = resolve_place(community)
+    if grid is None:
+        grid = place_grid
+    elif grid.parent_id != area.pk:
+        message = _("网格不属于该社区")
+        raise ValidationFailed(message, details={"grid": [message]})
     building = Building(compound=compound, number=number, address=address, latitude=latitude, longitude=longitude)
     place(building, area, grid)
     require_change(actor, building.area_code)

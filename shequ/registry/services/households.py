@@ -10,7 +10,7 @@ from shequ.areas.stats import stats_apply
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import NotFound, ValidationFailed
 from shequ.registry.models import Building, Household, HouseholdKind
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_community
+from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
 
 _EDITABLE = ("kind", "building_id", "room", "head_id")
 
@@ -42,8 +42,7 @@ def household_create(
         area = building.community
         grid = building.grid
     elif community is not None:
-        area = resolve_community(community)
-        grid = None
+        area, grid = resolve_place(community)
     else:
         raise ValidationFailed(_("请指定楼栋或社区"), details={"community": [_("请指定楼栋或社区")]})
     household = Household(number=number or next_household_number(area), kind=kind, building=building, room=room)

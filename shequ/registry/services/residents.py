@@ -16,7 +16,7 @@ from shequ.registry.idnumbers import IdNumberError, parse_id_number
 from shequ.registry.models import Household, HouseholdMembership, Relation, Resident, ResidentStatus, ResidentTag, Tag
 from shequ.registry.names import pinyin_keys
 from shequ.registry.phones import PhoneError, normalise_phone
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_community
+from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
 
 _AUDITED = ("name", "id_number", "phone", "household_id", "relation", "status", "area_code")
 
@@ -98,7 +98,7 @@ def resident_create(
     if household is not None:
         place(resident, household.community, household.grid)
     elif community is not None:
-        place(resident, resolve_community(community), None)
+        place(resident, *resolve_place(community))
     else:
         raise ValidationFailed(_("请指定户或社区"), details={"household": [_("请指定户或社区")]})
     require_change(actor, resident.area_code)
@@ -144,7 +144,11 @@ def resident_update(*, actor: Any, resident: Resident, **fields: Any) -> Residen
     clean_and_save(resident)
     was_active, is_active = before["status"] == ResidentStatus.ACTIVE, resident.status == ResidentStatus.ACTIVE
     if was_active != is_active:
-        stats_apply(resident.area_code, residents=1 if is_active else -1)
+        # Subtree counts (like stats_rebuild) count active residents only, tags included.
+        delta = 1 if is_active else -1
+        stats_apply(resident.area_code, residents=delta)
+        for tag_id in resident.resident_tags.values_list("tag_id", flat=True):
+            tag_counts_apply(resident.area_code, tag_id, delta)
     changes = diff(before, snapshot(resident, list(_AUDITED)))
     if changes:
         audit_record(
@@ -179,7 +183,7 @@ def resident_move(
     resident.relation = relation
     place(resident, household.community, household.grid)
     clean_and_save(resident)
-    if old_code != resident.area_code:
+    if old_code != resident.area_code and resident.status == ResidentStatus.ACTIVE:
         stats_apply(old_code, residents=-1)
         stats_apply(resident.area_code, residents=1)
         for tag_id in tag_ids:
@@ -198,10 +202,15 @@ def resident_move(
     return resident
 
 
-def _tag(tag: Tag | str) -> Tag:
+def _tag(tag: Tag | str, actor: Any) -> Tag:
+    """A tag the actor's work lines may see; any other answers like an unknown tag."""
+    from shequ.registry.selectors import tag_list
+
+    visible = tag_list(viewer=actor)
     if isinstance(tag, Tag):
-        return tag
-    found = Tag.objects.filter(code=tag).first() or Tag.objects.filter(name=tag).first()
+        found = visible.filter(pk=tag.pk).first()
+    else:
+        found = visible.filter(code=tag).first() or visible.filter(name=tag).first()
     if found is None:
         raise ValidationFailed(
             _("未知标签：%(tag)s") % {"tag": tag}, details={"tags": [_("未知标签：%(tag)s") % {"tag": tag}]}
@@ -212,10 +221,11 @@ def _tag(tag: Tag | str) -> Tag:
 @transaction.atomic
 def resident_tag_add(*, actor: Any, resident: Resident, tag: Tag | str, note: str = "") -> ResidentTag:
     require_change(actor, resident.area_code)
-    tag_obj = _tag(tag)
+    tag_obj = _tag(tag, actor)
     link, created = ResidentTag.objects.get_or_create(resident=resident, tag=tag_obj, defaults={"note": note})
     if created:
-        tag_counts_apply(resident.area_code, tag_obj.pk, 1)
+        if resident.status == ResidentStatus.ACTIVE:
+            tag_counts_apply(resident.area_code, tag_obj.pk, 1)
         audit_record(
             actor=actor,
             action="resident.tag_add",
@@ -231,10 +241,11 @@ def resident_tag_add(*, actor: Any, resident: Resident, tag: Tag | str, note: st
 @transaction.atomic
 def resident_tag_remove(*, actor: Any, resident: Resident, tag: Tag | str) -> None:
     require_change(actor, resident.area_code)
-    tag_obj = _tag(tag)
+    tag_obj = _tag(tag, actor)
     deleted, _rows = ResidentTag.objects.filter(resident=resident, tag=tag_obj).delete()
     if deleted:
-        tag_counts_apply(resident.area_code, tag_obj.pk, -1)
+        if resident.status == ResidentStatus.ACTIVE:
+            tag_counts_apply(resident.area_code, tag_obj.pk, -1)
         audit_record(
             actor=actor,
             action="resident.tag_remove",

@@ -1,0 +1,284 @@
+"""run_import: read → validate → plan (→ stage → apply in one transaction). The one entry point shared by
+the pages, the API, background jobs and the import_registry command.
+
+Dry run: every row is checked against the file and the registry, nothing is written. Commit: the same
+checks, then the valid rows are written — or none of them when the caller chose all-or-nothing and a row
+was refused. Either way the result carries counts, warnings and the per-row errors (spooled to disk, so a
+file full of errors costs no memory), from which report.py writes the .xlsx report.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.accounts.scope import viewer_scope
+from shequ.core.audit import audit_record
+from shequ.core.errors import PermissionDenied, ValidationFailed
+from shequ.core.roles import Perm
+from shequ.registry.importing.apply import apply_plan
+from shequ.registry.importing.columns import KINDS, RESIDENTS, HeaderError, HeaderMap, match_headers, recognised_count
+from shequ.registry.importing.plan import BuildingPlanner, HouseholdPlanner, Planner, ResidentPlanner
+from shequ.registry.importing.readers import ImportFileError, open_table
+from shequ.registry.importing.rows import VALIDATORS, Context, cell_text
+from shequ.registry.importing.staging import Staging
+from shequ.registry.models import Tag
+
+CHUNK_ROWS = 5000
+PREVIEW_ERRORS = 200
+HEADER_SEARCH_ROWS = 10
+PLANNERS: dict[str, type[Planner]] = {"residents": ResidentPlanner, "households": HouseholdPlanner,
+                                      "buildings": BuildingPlanner}
+Progress = Callable[[int, int], None]
+
+
+class SystemActor:
+    """The command line without --actor: the whole city, recorded in the audit log without a user."""
+
+    pk = None
+    is_authenticated = False
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    filename: str
+    dry_run: bool
+    all_or_nothing: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # the first PREVIEW_ERRORS
+    error_count: int = 0
+    file_error: str = ""
+    file_error_details: dict[str, Any] = field(default_factory=dict)
+    committed: bool = False
+    spool: IO[str] | None = None  # an anonymous temporary file: gone when closed or garbage-collected
+
+    @property
+    def refused(self) -> int:
+        return self.counts.get("refused", 0)
+
+    @property
+    def all_valid(self) -> bool:
+        return not self.file_error and not self.refused
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "filename": self.filename, "dry_run": self.dry_run,
+            "all_or_nothing": self.all_or_nothing, "counts": self.counts, "warnings": self.warnings,
+            "errors": self.errors, "error_count": self.error_count, "file_error": self.file_error,
+            "file_error_details": self.file_error_details, "committed": self.committed,
+            "all_valid": self.all_valid,
+        }
+
+    def iter_errors(self) -> Iterator[tuple[str, str, str, str]]:
+        """(row, column, value, reason) of every error, in file order."""
+        if self.file_error:
+            yield ("", "", "", self.file_error)
+        if self.spool is not None and not self.spool.closed:
+            self.spool.flush()
+            self.spool.seek(0)
+            for row in csv.reader(self.spool):
+                yield row[0], row[1], row[2], row[3]
+
+    def discard_spool(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+
+
+class ErrorSink:
+    def __init__(self, result: ImportResult):
+        self.result = result
+        handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - kept by the result
+        self.writer = csv.writer(handle)
+        result.spool = handle
+
+    def refuse(self, row_no: int, errors: list[tuple[str, str, str]]) -> None:
+        self.result.counts["refused"] = self.result.counts.get("refused", 0) + 1
+        for column, value, reason in errors:
+            self.result.error_count += 1
+            self.writer.writerow((row_no, column, value, reason))
+            if len(self.result.errors) < PREVIEW_ERRORS:
+                self.result.errors.append({"row": row_no, "column": column, "value": value, "reason": reason})
+
+    def close(self) -> None:
+        if self.result.spool is not None:
+            self.result.spool.flush()
+
+
+def import_scope(actor: Any) -> list[str]:
+    if actor is None or isinstance(actor, SystemActor):
+        return [""]
+    codes = viewer_scope(actor).codes_for(Perm.REGISTRY_IMPORT)
+    if not codes:
+        raise PermissionDenied(_("您没有导入数据的权限。"))
+    return codes
+
+
+def run_import(
+    *,
+    kind: str,
+    path: Path,
+    filename: str,
+    actor: Any,
+    dry_run: bool = True,
+    all_or_nothing: bool = False,
+    batch_id: str = "",
+    progress: Progress | None = None,
+) -> ImportResult:
+    if kind not in KINDS:
+        raise ValidationFailed(_("未知的导入类型：%(kind)s") % {"kind": kind})
+    scope_codes = import_scope(actor)
+    result = ImportResult(kind=kind, filename=filename, dry_run=dry_run, all_or_nothing=all_or_nothing)
+    result.counts = {"rows": 0, "blank": 0, "valid": 0, "refused": 0, "created": 0, "updated": 0, "unchanged": 0}
+    if kind == RESIDENTS:
+        result.counts.update(moved=0, households_created=0, households_updated=0, buildings_created=0)
+    sink = ErrorSink(result)
+    staging = None if dry_run else Staging()
+    try:
+        try:
+            table = open_table(path, filename)
+            result.warnings.extend(table.warnings)
+            planner = _read(kind, table, scope_codes, sink, staging, result, progress, actor)
+        except (ImportFileError, HeaderError) as exc:
+            result.file_error = exc.message
+            result.file_error_details = exc.details
+            return result
+        finally:
+            sink.close()
+        if dry_run or (all_or_nothing and result.refused) or staging is None:
+            return result
+        _commit(kind, actor, planner, staging, result, batch_id)
+        return result
+    finally:
+        if staging is not None:
+            staging.drop()
+
+
+def _find_header(kind: str, rows: Iterator[tuple[int, list[Any], dict[int, str]]]) -> tuple[int, list[str]]:
+    first: tuple[int, list[str]] | None = None
+    for seen, (row_no, values, _problems) in enumerate(rows):
+        cells = [cell_text(v) for v in values]
+        if any(cells):
+            if first is None:
+                first = (row_no, cells)
+            if recognised_count(kind, cells) >= 2:
+                return row_no, cells
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    if first is None:
+        raise ImportFileError(_("文件中没有数据（找不到表头行）"))
+    return first
+
+
+def _tags(actor: Any) -> list[Tag]:
+    """Tags are named by their Chinese name or code. As with resident_tag_add, only tags the actor's work
+    lines may see can be assigned; any other answers like an unknown tag. The system may assign any."""
+    if actor is None or isinstance(actor, SystemActor):
+        return list(Tag.objects.all())
+    from shequ.registry.selectors import tag_list
+
+    return list(tag_list(viewer=actor))
+
+
+def _read(kind: str, table: Any, scope_codes: list[str], sink: ErrorSink, staging: Staging | None,
+          result: ImportResult, progress: Progress | None, actor: Any) -> Planner:
+    rows = table.rows
+    header_row, header_cells = _find_header(kind, rows)
+    for _min_col, min_row, _max_col, max_row, ref in table.merged:
+        if min_row <= header_row <= max_row:
+            raise ImportFileError(_("表头中有合并单元格 %(range)s，请取消合并，每列一个列名") % {"range": ref},
+                                  {"range": ref})
+    header: HeaderMap = match_headers(kind, header_cells)
+    result.warnings.extend(header.warnings)
+    ctx = Context(scope_codes=scope_codes, tags=_tags(actor))
+    if not result.dry_run and staging is not None:
+        staging.create()
+    validator = VALIDATORS[kind](header, ctx)
+    planner = PLANNERS[kind](ctx, staging, header)
+    total = max(table.estimated_rows - header_row, 0)
+    chunk: list[Any] = []
+    counts = result.counts
+    done = 0
+    pending_blank = 0  # blank rows count only when data follows them (trailing formatted rows do not)
+    for row_no, values, problems in rows:
+        done += 1
+        if validator.is_blank(values, problems):
+            pending_blank += 1
+            continue
+        counts["blank"] += pending_blank
+        pending_blank = 0
+        counts["rows"] += 1
+        typed, errors = validator.validate(row_no, values, problems)
+        if errors:
+            sink.refuse(row_no, errors)
+            continue
+        chunk.append(typed)
+        if len(chunk) >= CHUNK_ROWS:
+            _plan(planner, chunk, sink, counts)
+            chunk = []
+            if progress is not None:
+                progress(done, max(total, done))
+    if chunk:
+        _plan(planner, chunk, sink, counts)
+    planner.finish()
+    for key, value in planner.counts.items():
+        counts[key] = counts.get(key, 0) + value
+    counts["valid"] = counts["rows"] - counts["refused"]
+    if staging is not None:
+        staging.flush()
+    if progress is not None:
+        progress(done, done)
+    return planner
+
+
+def _plan(planner: Any, chunk: list[Any], sink: ErrorSink, counts: dict[str, int]) -> None:
+    for row_no, errors in planner.plan_chunk(chunk):
+        sink.refuse(row_no, errors)
+
+
+def _commit(kind: str, actor: Any, planner: Planner, staging: Staging, result: ImportResult, batch_id: str) -> None:
+    staging.analyze()
+    now = timezone.now()
+    actor_id = getattr(actor, "pk", None)
+    with transaction.atomic():
+        written = apply_plan(actor_id=actor_id, now=now, batch_id=batch_id, stats=planner.stats,
+                             tag_deltas=planner.tag_deltas)
+        if written.get("heads_replaced"):
+            result.counts["heads_replaced"] = written["heads_replaced"]
+        audit_record(
+            actor=actor,
+            action="registry.import",
+            entity_type="import",
+            entity_id=batch_id or "-",
+            area_code=_common_prefix(import_scope(actor)),
+            changes={"kind": [None, kind], "file": [None, result.filename], "counts": [None, result.counts],
+                     "all_or_nothing": [None, result.all_or_nothing]},
+            summary=_("导入%(kind)s：%(file)s") % {"kind": kind, "file": result.filename},
+        )
+    result.committed = True
+
+
+def _common_prefix(codes: list[str]) -> str:
+    if not codes:
+        return ""
+    prefix = codes[0]
+    for code in codes[1:]:
+        while not code.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix

@@ -1,0 +1,129 @@
+"""Household pages: list, detail (members, head, kind, move history), create, edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequ.registry import policies, selectors, services
+from shequ.registry.forms import HouseholdCreateForm, HouseholdEditForm
+from shequ.registry.models import HouseholdKind
+from shequ.registry.paging import paginate
+from shequ.registry.privacy import masked_identity
+from shequ.registry.viewutils import area_or_none, base_query, render_form, run_service
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    get = request.GET
+    filters = {"q": get.get("q", "").strip(), "area": get.get("area", "").strip(), "kind": get.get("kind", "")}
+    building_id = get.get("building", "")
+    building = selectors.building_get(viewer=request.user, pk=building_id) if building_id else None
+    qs = selectors.household_list(
+        viewer=request.user,
+        q=filters["q"],
+        area_code=filters["area"],
+        kind=filters["kind"],
+        building_id=building.pk if building else None,
+    )
+    page = paginate(qs, get.get("page"))
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "building": building,
+            "area": area_or_none(request, filters["area"]),
+            "kinds": HouseholdKind.choices,
+            "base_query": base_query(request),
+            "can_change": policies.can_change(request.user),
+        },
+    )
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(viewer=request.user, pk=pk)
+    members = selectors.household_members(viewer=request.user, household=household)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "members": [(m, masked_identity(m)) for m in members],
+            "history": selectors.household_history(viewer=request.user, household=household),
+            "can_change": policies.can_change(request.user, household.area_code),
+        },
+    )
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    policies.require_change(request.user)
+    within = request.GET.get("area", "")
+    initial = {}
+    if request.GET.get("building"):
+        building = selectors.building_get(viewer=request.user, pk=request.GET["building"])
+        within = within or building.area_code
+        initial = {"area": building.area_code, "building": building.pk}
+    form = HouseholdCreateForm(request.POST or None, viewer=request.user, within=within, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        building = None
+        if data["building"]:
+            building = selectors.building_get(viewer=request.user, pk=data["building"])
+        household = run_service(
+            form,
+            lambda: services.household_create(
+                actor=request.user,
+                community=None if building else data["area"],
+                building=building,
+                number=data["number"].strip(),
+                kind=data["kind"],
+                room=data["room"],
+            ),
+        )
+        if household is not None:
+            messages.success(request, _("已建立户 %(n)s") % {"n": household.number})
+            return redirect("registry:household_detail", pk=household.pk)
+    return render_form(
+        request,
+        form,
+        title=_("新建户"),
+        cancel_url=reverse("registry:household_list"),
+        crumbs=[(reverse("registry:household_list"), _("户"))],
+        hint=_("可选范围过多，仅列出部分；请从区域页面进入以缩小范围") if form.place_truncated else "",
+    )
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get(viewer=request.user, pk=pk)
+    policies.require_change(request.user, household.area_code)
+    form = HouseholdEditForm(request.POST or None, viewer=request.user, household=household)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if run_service(form, lambda: services.household_update(actor=request.user, household=household, **changes)):
+            messages.success(request, _("已保存"))
+            return redirect("registry:household_detail", pk=household.pk)
+    detail_url = reverse("registry:household_detail", args=[household.pk])
+    return render_form(
+        request,
+        form,
+        title=_("编辑户 %(n)s") % {"n": household.number},
+        cancel_url=detail_url,
+        crumbs=[(reverse("registry:household_list"), _("户")), (detail_url, household.number)],
+    )
+
+
+@login_required
+def building_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the buildings in an area (HTMX: the household form reloads its building select)."""
+    area = request.GET.get("area", "").strip()
+    buildings = selectors.building_list(viewer=request.user, area_code=area)[:300] if area.isdigit() else []
+    return render(request, "registry/_building_options.html", {"buildings": buildings})
