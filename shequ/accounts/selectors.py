@@ -157,6 +157,9 @@ def dashboard(*, viewer: Any) -> Dashboard:
     else:
         kind = "officer"
     role_names = dict(Role.choices)
+    area_names = dict(
+        Area.objects.filter(code__in={c for _r, c in scope.assignments}).values_list("code", "name")
+    )
     return Dashboard(
         kind=kind,
         cards=cards,
@@ -164,5 +167,5 @@ def dashboard(*, viewer: Any) -> Dashboard:
         can_manage_users=scope.has(Perm.USERS_MANAGE),
         can_audit=scope.has(Perm.AUDIT_VIEW),
         can_import=scope.has(Perm.REGISTRY_IMPORT),
-        roles=[(str(role_names.get(r, r)), c) for r, c in scope.assignments],
+        roles=[(str(role_names.get(r, r)), area_names.get(c, c)) for r, c in scope.assignments],
     )

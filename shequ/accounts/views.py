@@ -27,7 +27,7 @@ from shequ.accounts.forms import (
     UserEditForm,
     apply_error,
 )
-from shequ.accounts.models import RoleAssignment, User
+from shequ.accounts.models import RoleAssignment, User, WorkLine
 from shequ.accounts.policies import grantable_roles
 from shequ.accounts.scope import viewer_scope
 from shequ.core.errors import ApplicationError, NotFound
@@ -159,6 +159,7 @@ def _detail(request: HttpRequest, target: User, status: int = 200, **forms: Any)
     context = {
         "target": target,
         "masked_phone": mask_phone(target.phone),
+        "work_lines": [str(dict(WorkLine.choices).get(line, line)) for line in target.work_lines or []],
         "manageable": manageable,
         "resident": resident if resident_visible else None,
         "has_resident": resident is not None,

@@ -84,6 +84,16 @@ def access_list(*, viewer: Any, filters: LogFilters | None = None, **kwargs: Any
     return _filtered(qs, filters, "kind").order_by("-at", "-id")
 
 
+def own_access_list(*, viewer: Any, filters: LogFilters | None = None, **kwargs: Any) -> QuerySet[AccessLog]:
+    """我的查看记录: the viewer's own unmask and export events, newest first. Any signed-in user may read
+    these (whatever their roles), so everyone can check what has been logged in their name."""
+    if not getattr(viewer, "is_authenticated", False):
+        raise PermissionDenied()
+    filters = filters or LogFilters(**kwargs)
+    qs = AccessLog.objects.filter(actor_id=viewer.pk).select_related("actor")
+    return _filtered(qs, filters, "kind").order_by("-at", "-id")
+
+
 def audit_actions(*, viewer: Any) -> list[str]:
     """The distinct actions present in the viewer's subtree (for the filter menu)."""
     return list(

@@ -98,8 +98,14 @@ def test_user_pages_create_edit_and_refuse(world):
     assert [c[0] for c in form.context["form"].fields["role"].choices] == [Role.GRID_WORKER, Role.RESIDENT]
     created = client.post(
         "/accounts/users/new/",
-        {"username": "gw_new", "password": "new-pass-2024", "role": Role.GRID_WORKER, "area": world.grid2.code,
-         "phone": "13611112222", "work_lines": ["stability"]},
+        {
+            "username": "gw_new",
+            "password": "new-pass-2024",
+            "role": Role.GRID_WORKER,
+            "area": world.grid2.code,
+            "phone": "13611112222",
+            "work_lines": ["stability"],
+        },
     )
     assert created.status_code == 302
     user = User.objects.get(username="gw_new")
@@ -109,10 +115,14 @@ def test_user_pages_create_edit_and_refuse(world):
 
     # refused: a peer role, a community outside, a level mismatch — nothing written
     before = (User.objects.count(), RoleAssignment.objects.count(), AuditLog.objects.count())
-    for role, area in ((Role.COMMUNITY_WORKER, world.community.code), (Role.GRID_WORKER, world.community2.code),
-                       (Role.GRID_WORKER, world.community.code)):
-        response = client.post("/accounts/users/new/", {"username": "nope", "password": "new-pass-2024",
-                                                        "role": role, "area": area})
+    for role, area in (
+        (Role.COMMUNITY_WORKER, world.community.code),
+        (Role.GRID_WORKER, world.community2.code),
+        (Role.GRID_WORKER, world.community.code),
+    ):
+        response = client.post(
+            "/accounts/users/new/", {"username": "nope", "password": "new-pass-2024", "role": role, "area": area}
+        )
         assert response.status_code in (403, 404, 422)
     assert (User.objects.count(), RoleAssignment.objects.count(), AuditLog.objects.count()) == before
 
@@ -124,7 +134,12 @@ def test_user_pages_create_edit_and_refuse(world):
     # deactivate, reset password, add a role, remove it
     assert client.post(f"/accounts/users/{user.pk}/deactivate/").status_code == 302
     assert client.post(f"/accounts/users/{user.pk}/password/", {"new_password": "another-2024"}).status_code == 302
-    assert client.post(f"/accounts/users/{user.pk}/roles/", {"role": Role.GRID_WORKER, "area": world.grid.code}).status_code == 302
+    assert (
+        client.post(
+            f"/accounts/users/{user.pk}/roles/", {"role": Role.GRID_WORKER, "area": world.grid.code}
+        ).status_code
+        == 302
+    )
     assignment = user.role_assignments.get(area=world.grid)
     assert client.post(f"/accounts/users/{user.pk}/roles/{assignment.pk}/remove/").status_code == 302
     user.refresh_from_db()
@@ -160,10 +175,49 @@ def test_an_officer_revokes_the_token_of_a_user_it_manages(world):
     assert token.revoked_at is not None
 
 
-@pytest.mark.parametrize("role", ["admin", "analyst", "district_officer", "subdistrict_officer", "worker",
-                                  "grid_worker", "auditor", "resident_user", "outsider"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "admin",
+        "analyst",
+        "district_officer",
+        "subdistrict_officer",
+        "worker",
+        "grid_worker",
+        "auditor",
+        "resident_user",
+        "outsider",
+    ],
+)
 def test_every_account_page_answers_every_role_without_error(world, role):
     client = login(getattr(world, role))
-    for url in ("/", "/accounts/password/", "/accounts/users/", "/accounts/users/new/", "/accounts/tokens/",
-                f"/accounts/users/{world.grid_worker.pk}/", "/audit/", "/audit/?tab=writes"):
+    for url in (
+        "/",
+        "/accounts/password/",
+        "/accounts/users/",
+        "/accounts/users/new/",
+        "/accounts/tokens/",
+        f"/accounts/users/{world.grid_worker.pk}/",
+        "/audit/",
+        "/audit/?tab=writes",
+    ):
         assert client.get(url).status_code in (200, 302, 403, 404), url
+
+
+def test_user_list_query_count_does_not_grow_with_users(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.core.testing.factories import make_user
+
+    client = login(world.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/accounts/users/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries()
+    for i in range(12):
+        make_user(f"gw_extra_{i}", Role.GRID_WORKER, world.grid2)
+    assert queries() == few

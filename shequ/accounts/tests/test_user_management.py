@@ -246,7 +246,9 @@ def test_edit_deactivate_and_reset_only_below(world, actor, target, allowed):
     target_user.refresh_from_db()
     assert (target_user.display_name, target_user.phone, target_user.is_active) == ("改名", "13912345678", False)
     assert target_user.check_password(PASSWORD)
-    actions = set(AuditLog.objects.filter(entity_type="user", entity_id=str(target_user.pk)).values_list("action", flat=True))
+    actions = set(
+        AuditLog.objects.filter(entity_type="user", entity_id=str(target_user.pk)).values_list("action", flat=True)
+    )
     assert actions == {"user.update", "user.password_reset", "user.deactivate"}
 
 

@@ -31,7 +31,10 @@ def logs(world):
 
 def test_auditor_of_district_a_never_sees_district_b(logs):
     w = logs
-    for viewer, own, other in ((w.auditor, w.district.code, w.district2.code), (w.auditor2, w.district2.code, w.district.code)):
+    for viewer, own, other in (
+        (w.auditor, w.district.code, w.district2.code),
+        (w.auditor2, w.district2.code, w.district.code),
+    ):
         writes = list(audit_selectors.audit_list(viewer=viewer))
         access = list(audit_selectors.access_list(viewer=viewer))
         assert writes and access
@@ -80,7 +83,9 @@ def test_id_number_and_phone_are_masked_in_changes(logs):
         assert "138****1111" in text  # the phone change, masked
         assert w.wang.id_number[:4] + "*" * 10 + w.wang.id_number[-4:] in text
     # reversed search copies are personal data too
-    shown = audit_selectors.masked_changes({"id_number_rev": ["", w.wang.id_number[::-1]], "phone": ["13812345678", None]})
+    shown = audit_selectors.masked_changes(
+        {"id_number_rev": ["", w.wang.id_number[::-1]], "phone": ["13812345678", None]}
+    )
     assert w.wang.id_number[::-1] not in str(shown)
     assert shown["phone"] == ["138****5678", None]
 
@@ -96,10 +101,23 @@ def test_names_are_masked_for_auditors_but_not_for_registry_viewers(logs):
 def test_filters_and_pagination(logs):
     w = logs
     for i in range(5):
-        access_record(actor=w.worker, kind=AccessLog.Kind.EXPORT, entity_type="resident", reason=f"导出名册{i}",
-                      area_code=w.community.code, row_count=2, query={"q": "431302198503041234"})
-    old = access_record(actor=w.worker, kind=AccessLog.Kind.UNMASK, entity_type="resident", entity_id=w.li.pk,
-                        reason="旧记录", area_code=w.community.code)
+        access_record(
+            actor=w.worker,
+            kind=AccessLog.Kind.EXPORT,
+            entity_type="resident",
+            reason=f"导出名册{i}",
+            area_code=w.community.code,
+            row_count=2,
+            query={"q": "431302198503041234"},
+        )
+    old = access_record(
+        actor=w.worker,
+        kind=AccessLog.Kind.UNMASK,
+        entity_type="resident",
+        entity_id=w.li.pk,
+        reason="旧记录",
+        area_code=w.community.code,
+    )
     AccessLog.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=40))
     client = Client()
     client.force_login(w.auditor)
@@ -138,3 +156,13 @@ def test_audit_page_needs_audit_view(logs):
     assert client.get("/audit/").status_code == 403
     client.force_login(logs.auditor)
     assert client.get("/audit/").status_code == 200
+
+
+def test_my_access_events_tab_shows_only_my_own(logs):
+    client = Client()
+    client.force_login(logs.worker)  # no audit.view: only its own events
+    page = client.get("/audit/", {"tab": "mine"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "核对低保申请材料" in body and "走访核实家庭情况" not in body
+    assert client.get("/audit/", {"tab": "writes"}).status_code == 403

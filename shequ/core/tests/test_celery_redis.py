@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from shequ.core.jobs import job_start, register_job
 from shequ.core.models import BackgroundJob
-from shequ.core.tests.test_jobs import celery_conf
+from shequ.core.tests.celery_helpers import celery_conf
 
 REDIS_URL = os.environ.get("SHEQU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 60

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from shequ.core.jobs import job_start, register_job
 from shequ.core.models import BackgroundJob
+from shequ.core.tests.celery_helpers import celery_conf
 
 
 @register_job("test.double")
@@ -25,25 +24,6 @@ def _boom(job: BackgroundJob) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def _sync_backend(settings):  # type: ignore[no-untyped-def]
     settings.SHEQU_TASK_BACKEND = "sync"
-
-
-@contextlib.contextmanager
-def celery_conf(**overrides: Any) -> Iterator[Any]:
-    """Point the project's Celery app somewhere else for one test, then put everything back."""
-    from config.celery import app
-
-    saved = {key: app.conf.get(key) for key in overrides}
-    app.conf.update(**overrides)
-    app.close()
-    with contextlib.suppress(AttributeError):
-        del app.amqp  # queues and routes are cached from the configuration
-    try:
-        yield app
-    finally:
-        app.conf.update(**saved)
-        app.close()
-        with contextlib.suppress(AttributeError):
-            del app.amqp
 
 
 def test_sync_job_succeeds_with_result(db, django_capture_on_commit_callbacks):
