@@ -1,0 +1,201 @@
+"""Resident list throughput (issue 2): the scoped, masked, paginated list vs a bare Django view.
+
+    SHEQU_DATABASE_URL=postgres://postgres@127.0.0.1:5432/shequ_bench_search \\
+        .venv/bin/python bench/list_rps.py --duration 20 --connections 32
+
+Starts gunicorn (2 sync workers, the app's settings plus one bare view: bench/bare_settings.py) on
+127.0.0.1, logs in `community_worker` and `city_admin` through the real login form (session cookie),
+checks every target answers 200 with residents in it, then loads each target from a second process
+(`wrk`, Debian package `wrk`, 2 threads) at N concurrent connections for a fixed duration:
+
+- bare: GET /bench/bare/ — 50 residents' names as plain HTML, one query, no auth/scope/masking;
+- page: GET /registry/residents/ (scoped, masked, paginated, with visible tags), per user;
+- api:  GET /api/v1/registry/residents (the same, as JSON), per user.
+
+The bare view is measured before, between and after the others (same run, same machine load) and each
+target's ratio is taken against the mean of those bare runs. Errors = socket errors (connect, read,
+write, timeout) + non-2xx/3xx answers. Loopback only; the load is bounded by --duration; gunicorn is
+stopped at the end (also on failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/shequ_bench_search"
+PASSWORD = "shequ-demo"  # the published demo password (manage.py demo_build)
+TARGET_RATIO = 0.40
+
+
+def _wait_up(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/login/", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not come up")
+
+
+def _login(base: str, username: str) -> str:
+    """The real login form (CSRF token, POST); returns the session cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login/", timeout=10) as r:
+        html = r.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
+    req = urllib.request.Request(base + "/login/", data=data.encode(), headers={"Referer": base + "/login/"})
+    with opener.open(req, timeout=10) as r:
+        r.read()
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit(f"login failed for {username}")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def _check(url: str, cookie: str | None, must_contain: str, timeout: float = 60) -> int:
+    req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        body = r.read().decode()
+        if r.status != 200 or r.geturl() != url or must_contain not in body:
+            raise SystemExit(f"{url}: status {r.status}, final url {r.geturl()}, {must_contain!r} missing")
+        return len(body)
+
+
+def _wrk(url: str, cookie: str | None, args: argparse.Namespace) -> dict:
+    cmd = [
+        "wrk",
+        "-t",
+        str(args.threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{args.duration}s",
+        "--timeout",
+        f"{args.timeout}s",
+        "--latency",
+    ]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True, timeout=args.duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    sock_errors = sum(int(x) for x in sock.groups()) if sock else 0
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
+    return {
+        "rps": rps,
+        "requests": total,
+        "errors": non2xx + sock_errors,
+        "p50": lat.get("50", "?"),
+        "p99": lat.get("99", "?"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="resident list req/s vs a bare Django view (gunicorn, wrk)")
+    parser.add_argument("--db", default=os.environ.get("SHEQU_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per target")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--timeout", type=int, default=30, help="wrk per-request timeout, seconds")
+    parser.add_argument("--users", default="community_worker,city_admin")
+    args = parser.parse_args()
+
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "SHEQU_DATABASE_URL": args.db, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}
+    log = open(ROOT / "var" / "bench" / "gunicorn.log", "w")  # noqa: SIM115 - closed in finally
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_up(base)
+        bare = (base + "/bench/bare/", None)
+        targets: list[tuple[str, str, str | None]] = []
+        for username in args.users.split(","):
+            cookie = _login(base, username)
+            targets.append((f"page /registry/residents/ ({username})", base + "/registry/residents/", cookie))
+            targets.append(
+                (f"api /api/v1/registry/residents ({username})", base + "/api/v1/registry/residents", cookie)
+            )
+        _check(bare[0], None, "<li>")
+        for _label, url, cookie in targets:
+            _check(url, cookie, '"results"' if "/api/" in url else "</table>")
+        print(
+            f"gunicorn 2 sync workers on {base}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s; "
+            f"db {args.db.rsplit('/', 1)[1]}\n",
+            flush=True,
+        )
+        plan: list[tuple[str, str, str | None]] = [("bare /bench/bare/ (run 1)", *bare)]
+        half = (len(targets) + 1) // 2
+        plan += [*targets[:half], ("bare /bench/bare/ (run 2)", *bare), *targets[half:]]
+        plan += [("bare /bench/bare/ (run 3)", *bare)]
+        results = []
+        for label, url, cookie in plan:
+            r = _wrk(url, cookie, args)
+            results.append((label, r))
+            print(
+                f"  {label:<52} {r['rps']:8.1f} req/s  {r['requests']:>6} requests  errors {r['errors']}  "
+                f"p50 {r['p50']}  p99 {r['p99']}",
+                flush=True,
+            )
+            _check(bare[0], None, "<li>", timeout=300)  # waits until the workers drained the closed connections
+        bare_rps = [r["rps"] for label, r in results if label.startswith("bare")]
+        bare_mean = sum(bare_rps) / len(bare_rps)
+        print(f"\nbare view mean: {bare_mean:.1f} req/s (runs: {', '.join(f'{x:.1f}' for x in bare_rps)})")
+        header = f"{'target':<52}{'req/s':>9}{'ratio':>8}{'errors':>8}  ok (ratio >= {TARGET_RATIO:.0%}, 0 errors)"
+        print(header)
+        print("-" * len(header))
+        all_ok = True
+        for label, r in results:
+            if label.startswith("bare"):
+                continue
+            ratio = r["rps"] / bare_mean
+            ok = ratio >= TARGET_RATIO and r["errors"] == 0
+            all_ok &= ok
+            print(f"{label:<52}{r['rps']:9.1f}{ratio:8.0%}{r['errors']:8d}  {'yes' if ok else 'NO'}")
+        total_errors = sum(r["errors"] for _, r in results)
+        print(f"\nall targets met: {'yes' if all_ok else 'NO'}; total errors over all runs: {total_errors}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
