@@ -59,7 +59,7 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> H
         kind=filters.kind,
         building_id=filters.building_id,
     )
-    page = paginate(qs, filters.page, filters.page_size)
+    page = paginate(qs, filters.page, filters.page_size, big_ordering=None)  # by number: indexed
     return HouseholdPage(**PageMeta.of(page), results=[HouseholdOut.build(h) for h in page.object_list])
 
 

@@ -98,7 +98,8 @@ def resident_export(*, viewer: Any, filters: ExportFilters, unmask: bool = False
     total = qs.count()
     if total > EXCEL_MAX_ROWS:
         raise ValidationFailed(
-            _("共 %(n)d 人，超过 Excel 单表上限 %(max)d 行，请缩小筛选范围后分批导出") % {"n": total, "max": EXCEL_MAX_ROWS}
+            _("共 %(n)d 人，超过 Excel 单表上限 %(max)d 行，请缩小筛选范围后分批导出")
+            % {"n": total, "max": EXCEL_MAX_ROWS}
         )
     unmask_codes = scope.codes_for(Perm.REGISTRY_UNMASK) if unmask else []
     visible_tags = dict(selectors.tag_list(viewer=viewer).values_list("id", "name"))

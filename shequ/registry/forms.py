@@ -204,7 +204,13 @@ class HouseholdEditForm(ServiceErrorsMixin, forms.Form):
     building = forms.TypedChoiceField(label=_("楼栋"), coerce=int, empty_value=None, required=False)
     room = forms.CharField(label=_("门牌/房号"), max_length=50, required=False)
     kind = forms.ChoiceField(label=_("户别"), choices=HouseholdKind.choices)
-    head = forms.TypedChoiceField(label=_("户主"), coerce=int, empty_value=None, required=False)
+    head = forms.TypedChoiceField(
+        label=_("户主"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("更换户主时，新户主的关系改为“户主”，原户主改为“其他”"),
+    )
 
     def __init__(self, *args: Any, viewer: Any, household: Household, **kwargs: Any):
         kwargs.setdefault(

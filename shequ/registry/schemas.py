@@ -69,6 +69,9 @@ class PageMeta(Schema):
     page: int
     page_size: int
     num_pages: int
+    reordered: bool = Field(
+        False, description="True when there are too many rows to sort by name: they come by area code, then id"
+    )
 
     @staticmethod
     def of(page: Any) -> dict[str, Any]:
@@ -78,6 +81,7 @@ class PageMeta(Schema):
             "page": page.number,
             "page_size": page.paginator.per_page,
             "num_pages": page.paginator.num_pages,
+            "reordered": getattr(page.paginator, "reordered", False),
         }
 
 

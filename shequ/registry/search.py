@@ -30,6 +30,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ID_LIKE = re.compile(r"^\d{4,17}[\dX]$")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s-]+$")
 _NOTHING = Q(pk__in=[])
+# Characters that mark an address rather than a personal name (路, 号, 栋, 村, 小区 …).
+_ADDRESS_MARK = re.compile(r"[\d路街道巷弄号栋幢楼单元室层村组社区苑园府城院座期里坊庄湾镇乡县区市]")
 
 
 def normalise_kind(kind: str | None) -> str:
@@ -70,6 +72,16 @@ def guess_kind(text: str) -> str:
     return "address"
 
 
+def looks_like_name(text: str) -> bool:
+    """2–4 汉字 (or a name with a middle dot) and no word that marks an address: searched as a name only."""
+    compact = text.replace(" ", "")
+    if _ADDRESS_MARK.search(compact):
+        return False
+    if "·" in compact or "•" in compact:
+        return all(_CJK.match(ch) or ch in "·•" for ch in compact)
+    return 1 <= len(compact) <= 4 and all(_CJK.match(ch) for ch in compact)
+
+
 def search_q(text: str, kind: str = "auto", *, building_scope: Q | None = None) -> Q:
     """A filter on Resident for the search text. `building_scope` narrows the address pre-search to the
     viewer's buildings (it is an optimisation: residents are scoped again by the caller)."""
@@ -79,8 +91,8 @@ def search_q(text: str, kind: str = "auto", *, building_scope: Q | None = None) 
     kind = normalise_kind(kind)
     if kind == "auto":
         kind = guess_kind(text)
-        if kind == "name":
-            # Chinese text may be a name or an address; the address part is looked up in buildings first.
+        if kind == "name" and not looks_like_name(text):
+            # Chinese text that may be a name or an address: the address part is looked up in buildings first.
             return name_q(text) | address_q(text, building_scope=building_scope)
     if kind == "name":
         return name_q(text)

@@ -57,6 +57,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "household_kinds": HouseholdKind.choices,
         "base_query": base_query(request),
         "can_change": policies.can_change(request.user),
+        "can_export": policies.can_export(request.user),
     }
     if getattr(request, "htmx", False) and request.htmx.target == "results":
         return render(request, "registry/_resident_results.html", context)

@@ -30,7 +30,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         kind=filters["kind"],
         building_id=building.pk if building else None,
     )
-    page = paginate(qs, get.get("page"))
+    page = paginate(qs, get.get("page"), big_ordering=None)  # by number: indexed
     return render(
         request,
         "registry/household_list.html",

@@ -43,7 +43,7 @@ def building_list(request: HttpRequest) -> HttpResponse:
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.building_get(viewer=request.user, pk=pk)
     households = selectors.household_list(viewer=request.user, building_id=building.pk)
-    page = paginate(households, request.GET.get("page"))
+    page = paginate(households, request.GET.get("page"), big_ordering=None)  # by number: indexed
     return render(
         request,
         "registry/building_detail.html",

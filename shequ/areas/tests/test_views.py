@@ -133,7 +133,8 @@ def test_officer_sets_community_kind(world):
     body = ok(client, reverse("areas:detail", args=[world.community.code]))
     assert "城市社区" in body and "人工设定" in body
     # a grid has no community kind
-    assert client.post(reverse("areas:set_kind", args=[world.grid.code]), {"community_kind": "urban"}).status_code == 422
+    grid_kind = client.post(reverse("areas:set_kind", args=[world.grid.code]), {"community_kind": "urban"})
+    assert grid_kind.status_code == 422
 
 
 def test_officer_adds_a_community_and_a_grid(world):

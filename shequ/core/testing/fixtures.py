@@ -18,10 +18,25 @@ def _area(code: str, name: str, level: str, parent: Area | None, **extra: object
     return area
 
 
+def _ensure_default_tags() -> None:
+    """A transactional test (browser, live server) flushes the database, the tags the migrations seed
+    included; under pytest-xdist a later test on the same worker would then find none."""
+    import importlib
+
+    from django.apps import apps
+
+    from shequ.registry.models import Tag
+
+    if not Tag.objects.exists():
+        importlib.import_module("shequ.registry.migrations.0002_default_tags").forwards(apps, None)
+
+
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
     """Two districts, two sub-districts, three communities, two grids; a user per role; a few residents."""
     from shequ.registry import services
+
+    _ensure_default_tags()
 
     w = SimpleNamespace()
     w.city = _area("4313", "娄底市", Level.CITY, None)

@@ -84,7 +84,7 @@ _UPLOAD_BODY = {
 
 
 @router.get("/templates/{kind}", summary="Download the import template (.xlsx, or ?format=csv)")
-def download_template(request: HttpRequest, kind: str, format: str = "xlsx") -> HttpResponse:  # noqa: A002
+def download_template(request: HttpRequest, kind: str, format: str = "xlsx") -> HttpResponse:
     services.check_kind(kind)
     label = str(KIND_LABELS[kind])
     if format == "csv":
@@ -135,7 +135,7 @@ def report(request: HttpRequest, job_id: str) -> FileResponse:
     job = services.import_job_get(viewer=request.user, job_id=job_id)
     path = services.import_report(job=job)
     return FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - closed by the response
+        open(path, "rb"),
         as_attachment=True,
         filename=f"import-report-{job.pk}.xlsx",
         content_type=XLSX,

@@ -138,8 +138,10 @@ BUILDING_COLUMNS: tuple[Column, ...] = (
     _AREA,
     Column(_BUILDING_ADDRESS.key, _BUILDING_ADDRESS.header, True, _BUILDING_ADDRESS.aliases,
            gettext_lazy("楼栋地址，同一社区内唯一；已存在时更新该楼栋"), _BUILDING_ADDRESS.example),
-    Column("compound", "小区", False, ("小区名称", "所属小区", "compound", "estate"), gettext_lazy("小区名称"), "长青小区"),
-    Column("number", "楼栋号", False, ("栋号", "楼号", "楼栋编号", "building_number", "number"), gettext_lazy("楼栋号"), "1栋"),
+    Column("compound", "小区", False, ("小区名称", "所属小区", "compound", "estate"), gettext_lazy("小区名称"),
+           "长青小区"),
+    Column("number", "楼栋号", False, ("栋号", "楼号", "楼栋编号", "building_number", "number"), gettext_lazy("楼栋号"),
+           "1栋"),
     Column("latitude", "纬度", False, ("lat", "latitude"), gettext_lazy("纬度（十进制度数）"), "27.7"),
     Column("longitude", "经度", False, ("lng", "lon", "longitude"), gettext_lazy("经度（十进制度数）"), "112.0"),
 )

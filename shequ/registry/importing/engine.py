@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +68,7 @@ class ImportResult:
     file_error: str = ""
     file_error_details: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: "check" (read, validate, plan), "write"
     spool: IO[str] | None = None  # an anonymous temporary file: gone when closed or garbage-collected
 
     @property
@@ -82,7 +85,7 @@ class ImportResult:
             "all_or_nothing": self.all_or_nothing, "counts": self.counts, "warnings": self.warnings,
             "errors": self.errors, "error_count": self.error_count, "file_error": self.file_error,
             "file_error_details": self.file_error_details, "committed": self.committed,
-            "all_valid": self.all_valid,
+            "all_valid": self.all_valid, "timings": self.timings,
         }
 
     def iter_errors(self) -> Iterator[tuple[str, str, str, str]]:
@@ -150,6 +153,7 @@ def run_import(
         result.counts.update(moved=0, households_created=0, households_updated=0, buildings_created=0)
     sink = ErrorSink(result)
     staging = None if dry_run else Staging()
+    started = time.perf_counter()
     try:
         try:
             table = open_table(path, filename)
@@ -161,9 +165,12 @@ def run_import(
             return result
         finally:
             sink.close()
+            result.timings["check"] = round(time.perf_counter() - started, 3)
         if dry_run or (all_or_nothing and result.refused) or staging is None:
             return result
+        started = time.perf_counter()
         _commit(kind, actor, planner, staging, result, batch_id)
+        result.timings["write"] = round(time.perf_counter() - started, 3)
         return result
     finally:
         if staging is not None:
@@ -218,13 +225,14 @@ def _read(kind: str, table: Any, scope_codes: list[str], sink: ErrorSink, stagin
     pending_blank = 0  # blank rows count only when data follows them (trailing formatted rows do not)
     for row_no, values, problems in rows:
         done += 1
-        if validator.is_blank(values, problems):
+        cells = validator.texts(row_no, values, problems)
+        if cells is None:
             pending_blank += 1
             continue
         counts["blank"] += pending_blank
         pending_blank = 0
         counts["rows"] += 1
-        typed, errors = validator.validate(row_no, values, problems)
+        typed, errors = validator.validate(row_no, *cells)
         if errors:
             sink.refuse(row_no, errors)
             continue
@@ -252,23 +260,37 @@ def _plan(planner: Any, chunk: list[Any], sink: ErrorSink, counts: dict[str, int
         sink.refuse(row_no, errors)
 
 
+def audit_each_max() -> int:
+    """Batches creating more records than this are audited by their batch row only (see the package doc)."""
+    return int(getattr(settings, "SHEQU_IMPORT_AUDIT_EACH_MAX", 20_000))
+
+
 def _commit(kind: str, actor: Any, planner: Planner, staging: Staging, result: ImportResult, batch_id: str) -> None:
     staging.analyze()
     now = timezone.now()
     actor_id = getattr(actor, "pk", None)
+    counts = result.counts
+    created = counts.get("created", 0) + counts.get("households_created", 0) + counts.get("buildings_created", 0)
+    audit_each = created <= audit_each_max()
     with transaction.atomic():
         written = apply_plan(actor_id=actor_id, now=now, batch_id=batch_id, stats=planner.stats,
-                             tag_deltas=planner.tag_deltas)
+                             tag_deltas=planner.tag_deltas, staged_rows=staging.counts["res"],
+                             audit_creates=audit_each)
         if written.get("heads_replaced"):
-            result.counts["heads_replaced"] = written["heads_replaced"]
+            counts["heads_replaced"] = written["heads_replaced"]
         audit_record(
             actor=actor,
             action="registry.import",
             entity_type="import",
             entity_id=batch_id or "-",
             area_code=_common_prefix(import_scope(actor)),
-            changes={"kind": [None, kind], "file": [None, result.filename], "counts": [None, result.counts],
-                     "all_or_nothing": [None, result.all_or_nothing]},
+            changes={
+                "kind": [None, kind], "file": [None, result.filename], "counts": [None, counts],
+                "all_or_nothing": [None, result.all_or_nothing],
+                # every record this batch created carries this created_at; with per_record_audit false,
+                # this row is their creation record
+                "written_at": [None, now.isoformat()], "per_record_audit": [None, audit_each],
+            },
             summary=_("导入%(kind)s：%(file)s") % {"kind": kind, "file": result.filename},
         )
     result.committed = True

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from shequ.registry.importing.columns import HeaderMap
@@ -37,7 +38,8 @@ class HH:
     orig: tuple[str, str, str] | None = None  # (kind, building address, room) in the database
     sources: dict[str, int] = field(default_factory=dict)  # attribute -> row that set it
     head_row: int = 0
-    head_id_number: str = ""
+    head_id_number: str = ""  # the head named in the file, when it changes the household's head
+    head_resident_id: int | None = None  # that head's id when already registered
     first_row: int = 0
 
     @property
@@ -192,11 +194,11 @@ class HouseholdsMixin:
                 planner.audit("household", hh.id, "household.update", hh.area_code, hh.number,
                               {n: [o, v] for n, o, v in zip(names, hh.orig, new, strict=True) if o != v})
             elif hh.head_id_number:
-                action = "N"
+                action = "N"  # only the head changes
             else:
                 continue
             planner.stage("hh", (hh.number, action, hh.id, hh.community_id, hh.grid_id, hh.area_code, hh.kind,
-                                 hh.building_address, hh.room, hh.head_id_number))
+                                 hh.building_address, hh.room, hh.head_id_number, hh.head_resident_id))
 
 
 class ResidentPlanner(HouseholdsMixin, Planner):
@@ -207,22 +209,29 @@ class ResidentPlanner(HouseholdsMixin, Planner):
         self.households_empty = not Household.objects.exists()
 
     def _existing(self, rows: list[ResidentRow]) -> dict[str, Existing]:
+        """The registered residents among a chunk's ID numbers, with household number and tags: one query."""
         if self.residents_empty:
             return {}
-        found: dict[str, Existing] = {}
-        qs = Resident.objects.filter(id_number__in=[r.id.number for r in rows]).values_list(
-            "id", "id_number", "name", "phone", "relation", "status", "household__number", "community_id", "grid_id",
-            "area_code",
+        numbers = [r.id.number for r in rows]
+        res, hh, tag = Resident._meta.db_table, Household._meta.db_table, ResidentTag._meta.db_table
+        # Table names come from the models; values are parameters.
+        if connection.vendor == "postgresql":
+            tags_sql = f"ARRAY(SELECT t.tag_id FROM {tag} t WHERE t.resident_id = r.id)"  # noqa: S608
+            where, params = "r.id_number = ANY(%s)", [numbers]
+        else:
+            tags_sql = f"(SELECT group_concat(t.tag_id) FROM {tag} t WHERE t.resident_id = r.id)"  # noqa: S608
+            where, params = f"r.id_number IN ({', '.join(['%s'] * len(numbers))})", numbers
+        sql = (
+            f"SELECT r.id, r.id_number, r.name, r.phone, r.relation, r.status, h.number, r.community_id, r.grid_id, "  # noqa: S608
+            f"r.area_code, {tags_sql} FROM {res} r LEFT JOIN {hh} h ON h.id = r.household_id WHERE {where}"
         )
-        by_pk: dict[int, Existing] = {}
-        for pk, number, name, phone, relation, status, hh_number, community_id, grid_id, code in qs:
-            ex = Existing(pk, name, phone, relation, status, hh_number or "", community_id, grid_id, code, set())
-            found[number] = by_pk[pk] = ex
-        if by_pk:
-            for resident_id, tag_id in ResidentTag.objects.filter(resident_id__in=list(by_pk)).values_list(
-                "resident_id", "tag_id"
-            ):
-                by_pk[resident_id].tags.add(tag_id)
+        found: dict[str, Existing] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for pk, number, name, phone, relation, status, hh_number, community_id, grid_id, code, tags in cursor:
+                tag_ids = {int(t) for t in tags.split(",") if t} if isinstance(tags, str) else set(tags or ())
+                found[number] = Existing(pk, name, phone, relation, status, hh_number or "", community_id, grid_id,
+                                         code, tag_ids)
         return found
 
     def plan_chunk(self, rows: list[ResidentRow]) -> list[tuple[int, list[RowError]]]:
@@ -274,7 +283,9 @@ class ResidentPlanner(HouseholdsMixin, Planner):
             self.adopt(hh, values, row.row_no)
         if hh is not None and relation == Relation.HEAD:
             hh.head_row = row.row_no
-            hh.head_id_number = row.id.number
+            if hh.is_new or ex is None or hh.head_id != ex.id:
+                hh.head_id_number = row.id.number
+                hh.head_resident_id = ex.id if ex is not None else None
         if hh is not None:
             community_id, grid_id, code = hh.community_id, hh.grid_id, hh.area_code
         else:
@@ -289,13 +300,16 @@ class ResidentPlanner(HouseholdsMixin, Planner):
         if row.id.upgraded_from:
             self.counts["ids_upgraded"] += 1
         if ex is None:
+            new_id = self.staging.next_resident_id() if self.staging is not None else None
+            if hh is not None and hh.head_id_number == number:
+                hh.head_resident_id = new_id
             self.counts["created"] += 1
             self.stat(code, 2, 1)
             for tag_id in row.tag_ids:
                 self.tag_deltas[(code, tag_id)] += 1
                 self.stage("tag", (number, tag_id))
             self.counts["tags_added"] += len(row.tag_ids)
-            self._stage_resident(row, "C", None, row.phone or "", relation, target_number, community_id, grid_id,
+            self._stage_resident(row, "C", new_id, row.phone or "", relation, target_number, community_id, grid_id,
                                  code, moved=bool(hh), rel_changed=False)
             return
         phone = row.phone if row.phone is not None else ex.phone

@@ -68,7 +68,9 @@ def open_table(path: Path, filename: str) -> Table:
             raise ImportFileError(_("文件不是有效的 .xlsx 工作簿（可能已损坏，或是其他格式的文件改了扩展名）"))
         return _open_xlsx(path)
     if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
-        raise ImportFileError(_("文件内容是 Excel 工作簿，但扩展名是 .csv；请将扩展名改为 .xlsx，或在 Excel 中另存为 CSV"))
+        raise ImportFileError(
+            _("文件内容是 Excel 工作簿，但扩展名是 .csv；请将扩展名改为 .xlsx，或在 Excel 中另存为 CSV")
+        )
     return _open_csv(path)
 
 
@@ -142,7 +144,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
         reader = csv.reader(fh, delimiter=delimiter)
         row_no = 0
         try:
-            for row_no, values in enumerate(reader, start=1):  # noqa: B007 - row_no is used after the loop
+            for row_no, values in enumerate(reader, start=1):
                 yield row_no, values, no_problems
         except UnicodeDecodeError:
             line = _bad_line(path, encoding)
@@ -249,6 +251,8 @@ def _xlsx_rows(wb: Any, ws: Any, merged: list[tuple[int, int, int, int, str]]) -
     except ImportFileError:
         raise
     except Exception as exc:  # a broken sheet part shows up only while streaming
-        raise ImportFileError(_("读取 .xlsx 文件时出错（文件可能已损坏）：%(err)s") % {"err": type(exc).__name__}) from None
+        raise ImportFileError(
+            _("读取 .xlsx 文件时出错（文件可能已损坏）：%(err)s") % {"err": type(exc).__name__}
+        ) from None
     finally:
         wb.close()

@@ -72,8 +72,8 @@ def write_report(result: ImportResult, path: Path) -> None:
     summary.append([_("类型"), str(KIND_LABELS.get(result.kind, result.kind))])
     summary.append([_("方式"), _("试运行（未写入）") if result.dry_run else (
         _("已写入") if result.committed else _("未写入（全部或全不）"))])
-    for _key, label, value in count_rows(result.counts):
-        summary.append([label, value])
+    for _key, label, count in count_rows(result.counts):
+        summary.append([label, count])
     for warning in result.warnings:
         summary.append([_("提示"), warning])
     path.parent.mkdir(parents=True, exist_ok=True)

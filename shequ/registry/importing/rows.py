@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -34,9 +35,9 @@ from shequ.registry.phones import PhoneError, normalise_phone
 RowError = tuple[str, str, str]  # column header, value, reason
 _HOUSEHOLD_NUMBER = re.compile(r"^[0-9A-Za-z\-]+$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
 _CODE_LIKE = ("id_number", "household_number", "phone", "area_code")
+_SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})  # no-break and ideographic spaces from spreadsheets
 
 
 @dataclass(slots=True)
@@ -108,7 +109,9 @@ class Context:
             return self._areas[code]
         ref = None
         if self.in_scope(code):
-            area = Area.objects.filter(code=code, level__in=(Level.COMMUNITY, Level.GRID)).select_related("parent").first()
+            area = (
+                Area.objects.filter(code=code, level__in=(Level.COMMUNITY, Level.GRID)).select_related("parent").first()
+            )
             if area is not None and area.level == Level.GRID and area.parent is not None:
                 ref = AreaRef(area.parent.pk, area.parent.code, area.pk, area.code, area.name)
             elif area is not None and area.level == Level.COMMUNITY:
@@ -121,6 +124,11 @@ class Context:
             area = Area.objects.filter(code=code).values_list("name", flat=True).first()
             self._area_names[code] = f"{area}（{code}）" if area else code
         return self._area_names[code]
+
+
+@lru_cache(maxsize=64)
+def _max_length(model: type, field: str, default: int) -> int:
+    return model._meta.get_field(field).max_length or default  # type: ignore[attr-defined]
 
 
 def cell_text(value: Any) -> str:
@@ -150,43 +158,53 @@ class RowValidator:
         self.header = header
         self.ctx = ctx
         self.positions = header.positions
+        self.items = [(key, index, key in _CODE_LIKE) for key, index in header.positions.items()]
         self.first_seen: dict[Any, int] = {}
+        self.vocab_cache: dict[tuple[int, str], str | None] = {}
+        self.good_numbers: set[str] = set()
 
     def header_of(self, key: str) -> str:
         return self.header.header_of(key)
 
-    def texts(self, row_no: int, values: list[Any], problems: dict[int, str]) -> tuple[dict[str, str], list[RowError]]:
-        """Mapped cells as text; cell problems (formula, merged, error value, numbers Excel truncated)."""
+    def texts(
+        self, row_no: int, values: list[Any], problems: dict[int, str]
+    ) -> tuple[dict[str, str], list[RowError]] | None:
+        """Mapped cells as text, and cell problems (formula, merged, error value, numbers Excel truncated);
+        None for a blank row (every mapped cell empty, no problem)."""
         out: dict[str, str] = {}
         errors: list[RowError] = []
         width = len(values)
-        for key, index in self.positions.items():
+        blank = True
+        for key, index, code_like in self.items:
             raw = values[index] if index < width else None
-            text = cell_text(raw)
-            if index in problems:
+            text = raw.strip() if raw.__class__ is str else cell_text(raw)
+            if text:
+                blank = False
+            if problems and index in problems:
+                blank = False
                 errors.append((self.header_of(key), text, problems[index]))
                 text = ""
-            elif key in _CODE_LIKE and text:
-                if isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 1e15:
+            elif code_like and text:
+                if raw.__class__ is not str and isinstance(raw, (int, float)) and not isinstance(raw, bool) \
+                        and abs(raw) >= 1e15:
                     errors.append((self.header_of(key), text, _(
                         "单元格 %(cell)s 是数字格式，超过 15 位的数字已被 Excel 截断（末几位变成 0）；"
                         "请将该列设为文本格式后重新录入") % {"cell": f"{get_column_letter(index + 1)}{row_no}"}))
                     text = ""
-                elif _SCIENTIFIC.match(text):
+                elif ("E" in text or "e" in text) and _SCIENTIFIC.match(text):
                     errors.append((self.header_of(key), text, _(
                         "该值是科学计数法，号码已丢失；请在 Excel 中将该列设为文本格式后重新录入")))
                     text = ""
             out[key] = text
+        if blank:
+            return None
         return out, errors
 
-    def is_blank(self, values: list[Any], problems: dict[int, str]) -> bool:
-        width = len(values)
-        for index in self.positions.values():
-            if index in problems:
-                return False
-            if index < width and cell_text(values[index]):
-                return False
-        return True
+    def vocab(self, vocabulary: dict[str, str], text: str) -> str | None:
+        key = (id(vocabulary), text)
+        if key not in self.vocab_cache:
+            self.vocab_cache[key] = vocabulary.get(normalise_header(text))
+        return self.vocab_cache[key]
 
     def _area(self, texts: dict[str, str], errors: list[RowError]) -> AreaRef | None:
         code = texts.get("area_code", "")
@@ -207,7 +225,9 @@ class RowValidator:
         if len(value) > max_length:
             errors.append((self.header_of(key), value, _("内容过长（最多 %(n)d 个字）") % {"n": max_length}))
             return None
-        if _CONTROL.search(value):
+        if not value.isprintable():
+            value = value.translate(_SPACES)
+        if not value.isprintable():
             errors.append((self.header_of(key), value, _("含有换行、制表符等不可见字符，请删除")))
             return None
         return value
@@ -218,21 +238,27 @@ class RowValidator:
             if required and not any(e[0] == self.header_of("household_number") for e in errors):
                 errors.append((self.header_of("household_number"), "", _("户号不能为空")))
             return None
-        max_length = Household._meta.get_field("number").max_length or 32
+        if value in self.good_numbers:
+            return value
+        max_length = _max_length(Household, "number", 32)
         if len(value) > max_length or not _HOUSEHOLD_NUMBER.match(value):
             errors.append((self.header_of("household_number"), value, _(
                 "户号只能由数字、字母和“-”组成，最长 %(n)d 位") % {"n": max_length}))
             return None
+        self.good_numbers.add(value)
         return value
 
     def _household_kind(self, texts: dict[str, str], errors: list[RowError]) -> str | None:
         value = texts.get("household_kind", "")
         if not value:
             return None
-        kind = HOUSEHOLD_KIND_VOCAB.get(normalise_header(value))
+        kind = self.vocab(HOUSEHOLD_KIND_VOCAB, value)
         if kind is None:
             errors.append((self.header_of("household_kind"), value, _("无法识别的户别，可填：常住、流动")))
         return kind
+
+    def validate(self, row_no: int, texts: dict[str, str], errors: list[RowError]) -> tuple[Any, list[RowError]]:
+        raise NotImplementedError
 
     def duplicate(self, key: Any, row_no: int) -> int | None:
         first = self.first_seen.get(key)
@@ -244,17 +270,16 @@ class RowValidator:
 class ResidentValidator(RowValidator):
     kind = RESIDENTS
 
-    def validate(self, row_no: int, values: list[Any], problems: dict[int, str]) -> tuple[Any, list[RowError]]:
-        texts, errors = self.texts(row_no, values, problems)
+    def validate(self, row_no: int, texts: dict[str, str], errors: list[RowError]) -> tuple[Any, list[RowError]]:
         name = texts.get("name", "")
         if not name:
             if not any(e[0] == self.header_of("name") for e in errors):
                 errors.append((self.header_of("name"), "", _("姓名不能为空")))
         else:
-            max_length = Resident._meta.get_field("name").max_length or 64
+            max_length = _max_length(Resident, "name", 64)
             if len(name) > max_length:
                 errors.append((self.header_of("name"), name, _("姓名过长（最多 %(n)d 个字）") % {"n": max_length}))
-            elif _CONTROL.search(name):
+            elif not name.isprintable() and not (name := name.translate(_SPACES)).isprintable():
                 errors.append((self.header_of("name"), name, _("姓名含有换行等不可见字符，请删除")))
         parsed: IdNumber | None = None
         raw_id = texts.get("id_number", "")
@@ -272,16 +297,16 @@ class ResidentValidator(RowValidator):
         household_number = self._household_number(texts, errors, required=False)
         relation = None
         if texts.get("relation"):
-            relation = RELATION_VOCAB.get(normalise_header(texts["relation"]))
+            relation = self.vocab(RELATION_VOCAB, texts["relation"])
             if relation is None:
                 errors.append((self.header_of("relation"), texts["relation"], _(
                     "无法识别的与户主关系，可填：户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹、儿媳/女婿、其他")))
         kind = self._household_kind(texts, errors)
         area = self._area(texts, errors)
-        building = self._text(texts, "building_address", Building._meta.get_field("address").max_length or 200, errors)
-        room = self._text(texts, "room", Household._meta.get_field("room").max_length or 50, errors)
+        building = self._text(texts, "building_address", _max_length(Building, "address", 200), errors)
+        room = self._text(texts, "room", _max_length(Household, "room", 50), errors)
         tag_ids: list[int] = []
-        for label in _TAG_SPLIT.split(texts.get("tags", "")):
+        for label in _TAG_SPLIT.split(texts["tags"]) if texts.get("tags") else ():
             if not label:
                 continue
             tag_id = self.ctx.tags_by_label.get(normalise_header(label))
@@ -309,13 +334,12 @@ class ResidentValidator(RowValidator):
 class HouseholdValidator(RowValidator):
     kind = HOUSEHOLDS
 
-    def validate(self, row_no: int, values: list[Any], problems: dict[int, str]) -> tuple[Any, list[RowError]]:
-        texts, errors = self.texts(row_no, values, problems)
+    def validate(self, row_no: int, texts: dict[str, str], errors: list[RowError]) -> tuple[Any, list[RowError]]:
         number = self._household_number(texts, errors, required=True)
         kind = self._household_kind(texts, errors)
         area = self._area(texts, errors)
-        building = self._text(texts, "building_address", Building._meta.get_field("address").max_length or 200, errors)
-        room = self._text(texts, "room", Household._meta.get_field("room").max_length or 50, errors)
+        building = self._text(texts, "building_address", _max_length(Building, "address", 200), errors)
+        room = self._text(texts, "room", _max_length(Household, "room", 50), errors)
         if number is not None and not errors:
             first = self.duplicate(number, row_no)
             if first is not None:
@@ -343,14 +367,13 @@ class BuildingValidator(RowValidator):
             return None
         return number
 
-    def validate(self, row_no: int, values: list[Any], problems: dict[int, str]) -> tuple[Any, list[RowError]]:
-        texts, errors = self.texts(row_no, values, problems)
+    def validate(self, row_no: int, texts: dict[str, str], errors: list[RowError]) -> tuple[Any, list[RowError]]:
         area = self._area(texts, errors)
-        address = self._text(texts, "building_address", Building._meta.get_field("address").max_length or 200, errors)
+        address = self._text(texts, "building_address", _max_length(Building, "address", 200), errors)
         if address is None and not any(e[0] == self.header_of("building_address") for e in errors):
             errors.append((self.header_of("building_address"), "", _("楼栋地址不能为空")))
-        compound = self._text(texts, "compound", Building._meta.get_field("compound").max_length or 100, errors)
-        number = self._text(texts, "number", Building._meta.get_field("number").max_length or 50, errors)
+        compound = self._text(texts, "compound", _max_length(Building, "compound", 100), errors)
+        number = self._text(texts, "number", _max_length(Building, "number", 50), errors)
         latitude = self._coordinate(texts, "latitude", 90, errors)
         longitude = self._coordinate(texts, "longitude", 180, errors)
         if area is not None and address is not None and not errors:

@@ -48,7 +48,10 @@ def max_bytes() -> int:
 def too_large(size: int) -> FileTooLarge:
     limit = max_bytes()
     return FileTooLarge(
-        _("文件大小 %(size)s 超过上传上限 %(limit)s。请拆分成多个文件，或请管理员用命令行导入（import_registry 命令不限大小）")
+        _(
+            "文件大小 %(size)s 超过上传上限 %(limit)s。"
+            "请拆分成多个文件，或请管理员用命令行导入（import_registry 命令不限大小）"
+        )
         % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
         details={"size": size, "limit": limit},
     )

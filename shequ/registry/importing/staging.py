@@ -48,6 +48,7 @@ _TABLES: dict[str, list[tuple[str, str, str]]] = {
         ("building_address", "text", "TEXT"),
         ("room", "text", "TEXT"),
         ("head_id_number", "text", "TEXT"),
+        ("head_resident_id", "bigint", "INTEGER"),
     ],
     "bld": [
         ("action", "text", "TEXT"),
@@ -90,6 +91,25 @@ class Staging:
         self.buffers: dict[str, list[Sequence[Any]]] = {name: [] for name in _TABLES}
         self.counts: dict[str, int] = dict.fromkeys(_TABLES, 0)
         self.created = False
+        self._ids: list[int] = []
+
+    def next_resident_id(self) -> int | None:
+        """PostgreSQL: an id for a new resident, reserved from its sequence in blocks (values left unused by an
+        import that is not committed are gaps, as after any rollback). SQLite: None; apply.py numbers the new
+        rows inside the write transaction instead."""
+        if not self.postgres:
+            return None
+        if not self._ids:
+            from shequ.registry.models import Resident
+
+            table_name = Resident._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table_name, FLUSH_ROWS],
+                )
+                self._ids = [row[0] for row in cursor.fetchall()][::-1]
+        return self._ids.pop()
 
     def create(self) -> None:
         with connection.cursor() as cursor:
@@ -132,7 +152,8 @@ class Staging:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table(name)} ({', '.join(columns)}) VALUES ({marks})", rows)
+                sql = f"INSERT INTO {table(name)} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - fixed names
+                cursor.executemany(sql, rows)
 
     def analyze(self) -> None:
         if self.postgres:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-RESIDENT_HEADER = ["姓名", "公民身份号码", "联系电话", "户号", "与户主关系", "户别", "社区代码", "楼栋地址", "门牌/房号", "标签"]
+RESIDENT_HEADER = [
+    "姓名", "公民身份号码", "联系电话", "户号", "与户主关系", "户别", "社区代码", "楼栋地址", "门牌/房号", "标签",
+]
 
 
 def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8", header: list[str] | None = None) -> Path:
@@ -21,8 +23,9 @@ def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8", header
     return path
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], header: list[str] | None = None, merges: list[str] = (),
-               ) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[Any]], header: list[str] | None = None, merges: tuple[str, ...] = ()
+) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from shequ.areas.models import Area
 from shequ.areas.stats import stats_apply
 from shequ.core.audit import audit_record, diff, snapshot
-from shequ.core.errors import NotFound, ValidationFailed
-from shequ.registry.models import Building, Household, HouseholdKind
+from shequ.core.errors import ValidationFailed
+from shequ.registry.models import Building, Household, HouseholdKind, HouseholdMembership, Relation, Resident
 from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
 
 _EDITABLE = ("kind", "building_id", "room", "head_id")
@@ -68,6 +68,19 @@ def household_create(
     return household
 
 
+def _relink_head(household: Household, old_head_id: int | None) -> None:
+    """A new head: the relations (and the current membership rows) follow, so the household reads right."""
+    current = HouseholdMembership.objects.filter(household=household, ended_at__isnull=True)
+    if old_head_id:
+        Resident.objects.filter(pk=old_head_id, household=household, relation=Relation.HEAD).update(
+            relation=Relation.OTHER
+        )
+        current.filter(resident_id=old_head_id, relation=Relation.HEAD).update(relation=Relation.OTHER)
+    if household.head_id:
+        Resident.objects.filter(pk=household.head_id).update(relation=Relation.HEAD)
+        current.filter(resident_id=household.head_id).update(relation=Relation.HEAD)
+
+
 @transaction.atomic
 def household_update(*, actor: Any, household: Household, **fields: Any) -> Household:
     require_change(actor, household.area_code)
@@ -77,12 +90,16 @@ def household_update(*, actor: Any, household: Household, **fields: Any) -> Hous
     if "building_id" in fields and fields["building_id"] is not None:
         building = Building.objects.filter(pk=fields["building_id"], community_id=household.community_id).first()
         if building is None:
-            raise NotFound(_("楼栋不存在或不在本社区"))
+            message = _("楼栋不存在或不在本社区")
+            raise ValidationFailed(message, details={"building_id": [message]})
+    old_head_id = household.head_id
     for name, value in fields.items():
         if name not in _EDITABLE:
             raise TypeError(name)
         setattr(household, name, value)
     clean_and_save(household)
+    if household.head_id != old_head_id:
+        _relink_head(household, old_head_id)
     changes = diff(before, snapshot(household, list(_EDITABLE)))
     if changes:
         audit_record(

@@ -53,7 +53,8 @@ def test_upload_dry_run_status_report_and_commit(api, world, tmp_path, django_ca
                                  "reason": "身份号码应为 18 位（或旧式 15 位），实际 3 位"}]
     assert not Resident.objects.filter(name="甲").exists()
     report = api.get(job["report_url"])
-    assert report.status_code == 200 and read_xlsx(b"".join(report.streaming_content))[1][1:4] == [3, "公民身份号码", "123"]
+    assert report.status_code == 200
+    assert read_xlsx(b"".join(report.streaming_content))[1][1:4] == [3, "公民身份号码", "123"]
     with django_capture_on_commit_callbacks(execute=True):
         committed = api.post(job["commit_url"], {}, content_type="application/json")
     assert committed.status_code == 202

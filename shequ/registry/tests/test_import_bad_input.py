@@ -159,7 +159,7 @@ def test_undecodable_bytes_later_in_a_csv_are_reported_with_the_line(world, tmp_
 def test_merged_cells_in_data_rows_refuse_those_rows_naming_the_range(world, tmp_path):
     rows = [resident_row("甲", make_id_number(), household="M1"), resident_row("乙", make_id_number(), household="M1"),
             resident_row("丙", make_id_number())]
-    path = write_xlsx(tmp_path / "merged.xlsx", rows, merges=["D2:D3"])
+    path = write_xlsx(tmp_path / "merged.xlsx", rows, merges=("D2:D3",))
     result = _run(world, path, dry_run=False)
     errors = _errors_by_row(result)
     assert sorted(errors) == [2, 3]
@@ -168,7 +168,7 @@ def test_merged_cells_in_data_rows_refuse_those_rows_naming_the_range(world, tmp
 
 
 def test_merged_cells_in_the_header_refuse_the_file(world, tmp_path):
-    path = write_xlsx(tmp_path / "mh.xlsx", [resident_row("甲", make_id_number())], merges=["A1:B1"])
+    path = write_xlsx(tmp_path / "mh.xlsx", [resident_row("甲", make_id_number())], merges=("A1:B1",))
     result = _run(world, path)
     assert "A1:B1" in result.file_error
 
@@ -260,6 +260,15 @@ def test_bad_values_in_other_columns_are_each_reported(world, tmp_path):
     columns = {e["column"] for e in errors}
     assert columns == {"姓名", "联系电话", "户号", "与户主关系", "户别", "社区代码", "标签"}
     assert all(e["row"] == 2 and e["reason"] for e in errors)
+
+
+def test_invisible_characters_are_refused_but_odd_spaces_are_tolerated(world, tmp_path):
+    rows = [resident_row("王\x07明", make_id_number()), resident_row("李\u00a0娜", make_id_number(), household="S1",
+                                                                     room="1\u3000单元")]
+    result = _run(world, write_csv(tmp_path / "ctl.csv", rows), dry_run=False)
+    (error,) = result.errors
+    assert error["row"] == 2 and error["column"] == "姓名" and "不可见字符" in error["reason"]
+    assert Resident.objects.get(name="李 娜").household.room == "1 单元"
 
 
 def test_oversize_upload_is_refused_before_reading(world, import_tmp, settings):  # noqa: F811

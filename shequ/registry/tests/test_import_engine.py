@@ -15,7 +15,7 @@ from shequ.core.testing.factories import make_id_number
 from shequ.registry.importing.engine import SYSTEM, run_import
 from shequ.registry.importing.report import write_report
 from shequ.registry.importing.testing import resident_row, write_csv
-from shequ.registry.models import Building, Household, HouseholdMembership, Resident
+from shequ.registry.models import Building, Household, HouseholdMembership, Resident, ResidentTag
 
 COMMUNITY = "431302001001"
 GRID = "431302001001001"
@@ -49,7 +49,7 @@ def _family(prefix: str = "F1") -> list[list[str]]:
 
 
 def test_dry_run_reports_row_column_value_reason_and_writes_nothing(world, tmp_path):
-    rows = _family() + [resident_row("坏号", "123"), resident_row("无社区", make_id_number(), area="431302001099")]
+    rows = [*_family(), resident_row("坏号", "123"), resident_row("无社区", make_id_number(), area="431302001099")]
     path = write_csv(tmp_path / "family.csv", rows)
     before = (Resident.objects.count(), Household.objects.count(), AuditLog.objects.count())
     result = _run(world, path, dry_run=True)
@@ -73,7 +73,7 @@ def test_dry_run_reports_row_column_value_reason_and_writes_nothing(world, tmp_p
 
 
 def test_valid_only_commits_the_good_rows(world, tmp_path):
-    path = write_csv(tmp_path / "mixed.csv", _family() + [resident_row("坏号", "123")])
+    path = write_csv(tmp_path / "mixed.csv", [*_family(), resident_row("坏号", "123")])
     result = _run(world, path)
     assert result.committed and result.counts["created"] == 3 and result.refused == 1
     assert Resident.objects.filter(household__number="F1").count() == 3
@@ -81,7 +81,7 @@ def test_valid_only_commits_the_good_rows(world, tmp_path):
 
 
 def test_all_or_nothing_commits_nothing_when_a_row_is_refused(world, tmp_path):
-    path = write_csv(tmp_path / "mixed.csv", _family() + [resident_row("坏号", "123")])
+    path = write_csv(tmp_path / "mixed.csv", [*_family(), resident_row("坏号", "123")])
     before = (Resident.objects.count(), Household.objects.count(), Building.objects.count(), AuditLog.objects.count(),
               _stats())
     result = _run(world, path, all_or_nothing=True)
@@ -232,6 +232,13 @@ def test_system_actor_imports_city_wide(world, tmp_path):
     assert batch.actor is None and batch.changes["counts"][1]["created"] == 2
 
 
+def test_ids_of_deleted_residents_are_never_reused(world, tmp_path):
+    last = max(world.li.pk, world.zhao.pk)
+    Resident.objects.filter(pk__in=[world.li.pk, world.zhao.pk]).delete()  # row 2 + the largest left would be reused
+    _run(world, write_csv(tmp_path / "new.csv", [resident_row("新人", make_id_number())]))
+    assert Resident.objects.get(name="新人").pk > last
+
+
 def test_every_created_entity_is_audited(world, tmp_path):
     _run(world, write_csv(tmp_path / "family.csv", _family()), batch_id="batch-7")
     created = AuditLog.objects.filter(action="resident.create", changes__import=[None, "batch-7"])
@@ -242,6 +249,16 @@ def test_every_created_entity_is_audited(world, tmp_path):
     assert entry.area_code == COMMUNITY and entry.actor == world.worker
     assert AuditLog.objects.filter(action="household.create", changes__import=[None, "batch-7"]).count() == 1
     assert AuditLog.objects.filter(action="building.create", changes__import=[None, "batch-7"]).count() == 1
+
+
+def test_big_batches_are_audited_by_their_batch_row(world, tmp_path, settings):
+    settings.SHEQU_IMPORT_AUDIT_EACH_MAX = 3
+    _run(world, write_csv(tmp_path / "family.csv", _family()), batch_id="big")  # 3 residents + household + building
+    assert not AuditLog.objects.filter(changes__import=[None, "big"]).exists()
+    batch = AuditLog.objects.get(action="registry.import")
+    assert batch.changes["per_record_audit"] == [None, False] and batch.changes["counts"][1]["created"] == 3
+    zhang = Resident.objects.get(name="张建国")
+    assert zhang.created_at.isoformat() == batch.changes["written_at"][1]
 
 
 def test_tags_are_added_never_removed(world, tmp_path):
@@ -313,3 +330,32 @@ def test_fast_pinyin_agrees_with_pinyin_keys():
     names += ["Tom", "阿卜杜拉·买买提", "王 小明", "长孙无忌", "单田芳", "曾国藩"]
     for name in names:
         assert pinyin_keys_fast(name) == pinyin_keys(name), name
+
+
+def test_initial_bulk_load_rebuilds_the_indexes_it_dropped(world, tmp_path, settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index rebuild is a PostgreSQL bulk-load path")
+
+    def indexes():
+        tables = ("registry_resident", "registry_household", "registry_householdmembership", "registry_residenttag")
+        with connection.cursor() as c:
+            c.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1, 2",
+                      [list(tables)])
+            found = c.fetchall()
+            c.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+                      "AND conrelid::regclass::text = ANY(%s) ORDER BY 1", [list(tables)])
+            return found, c.fetchall()
+
+    before = indexes()
+    HouseholdMembership.objects.all().delete()
+    ResidentTag.objects.all().delete()
+    Resident.objects.all().delete()
+    Household.objects.all().delete()
+    settings.SHEQU_IMPORT_REBUILD_INDEXES_MIN_ROWS = 1
+    result = _run(world, write_csv(tmp_path / "family.csv", _family()), actor=SYSTEM)
+    assert result.committed and result.counts["created"] == 3
+    assert indexes() == before and len(before[1]) >= 8
+    assert Household.objects.get(number="F1").head.name == "张建国"
+    assert Resident.objects.filter(name_initials="zjg").count() == 1

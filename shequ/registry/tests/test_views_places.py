@@ -91,7 +91,12 @@ def test_household_edit_sets_head_and_kind(world):
     response = client.post(url, {"building": world.building.pk, "room": "102", "kind": "floating", "head": world.li.pk})
     assert response.status_code == 302
     world.household.refresh_from_db()
-    assert world.household.head_id == world.li.pk and world.household.kind == "floating" and world.household.room == "102"
+    assert world.household.head_id == world.li.pk
+    assert (world.household.kind, world.household.room) == ("floating", "102")
+    world.li.refresh_from_db()
+    world.wang.refresh_from_db()
+    assert (world.li.relation, world.wang.relation) == ("head", "other")  # the relations follow the head
+    assert world.li.memberships.get(ended_at__isnull=True).relation == "head"
     # the head must be a member
     response = client.post(url, {"building": "", "room": "102", "kind": "floating", "head": world.zhao.pk})
     assert response.status_code == 422
