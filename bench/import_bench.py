@@ -167,6 +167,7 @@ def main() -> None:
         return
 
     _ensure_database(args.db)
+    load_before = os.getloadavg()[0]
     prepared = _child("prepare", args)
     print(f"file: {args.csv} ({args.rows} rows, {prepared['bytes'] / 1e6:.1f} MB, "
           f"{prepared['communities']} communities); database: {args.db}")
@@ -200,8 +201,11 @@ def main() -> None:
             f"    extrapolated to {n} rows (linear): {extrapolated:8.1f} s "
             f"= {extrapolated / ours['seconds']:.1f}× ours",
         ]
+    load = (load_before, os.getloadavg()[0])
+    lines.append(f"machine: {os.cpu_count()} CPUs, 1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} "
+                 "at the end (other work on the same machine slows every phase)")
     print("\n".join(lines))
-    summary = {"rows": n, "copy": copy, "ours": ours, "again": again, "iie": iie}
+    summary = {"rows": n, "copy": copy, "ours": ours, "again": again, "iie": iie, "load": load}
     out = ROOT / "var" / "bench" / f"import-{n}.json"
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     print(f"results: {out}")

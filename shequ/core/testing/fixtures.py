@@ -109,3 +109,26 @@ def world(db):  # type: ignore[no-untyped-def]
     )
     w.resident_user = make_user("resident", Role.RESIDENT, w.community, resident=w.li)
     return w
+
+
+def _seed_migration_data() -> None:
+    """Rows that data migrations create (the default tags), put back after a transactional flush."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("shequ.registry.migrations.0002_default_tags").forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_transactional_test(request, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A transactional test (live_server, Celery worker) ends by flushing every table, which would
+    leave later tests in the same worker without the migration-seeded rows."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            _seed_migration_data()
