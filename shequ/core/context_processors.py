@@ -4,9 +4,19 @@ from django.http import HttpRequest
 
 
 def viewer(request: HttpRequest) -> dict[str, Any]:
+    """The viewer's scope, and which parts of the navigation its roles may use."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     from shequ.accounts.scope import viewer_scope
+    from shequ.core.roles import Perm
 
-    return {"viewer_scope": viewer_scope(user)}
+    scope = viewer_scope(user)
+    return {
+        "viewer_scope": scope,
+        "nav": {
+            "registry": scope.has(Perm.REGISTRY_VIEW),
+            "users": scope.has(Perm.USERS_MANAGE),
+            "audit": scope.has(Perm.AUDIT_VIEW),
+        },
+    }
