@@ -220,6 +220,7 @@ def _read(kind: str, table: Any, scope_codes: list[str], sink: ErrorSink, stagin
     planner = PLANNERS[kind](ctx, staging, header)
     total = max(table.estimated_rows - header_row, 0)
     chunk: list[Any] = []
+    refused: list[tuple[int, list[Any]]] = []  # this chunk's rows refused by the row checks
     counts = result.counts
     done = 0
     pending_blank = 0  # blank rows count only when data follows them (trailing formatted rows do not)
@@ -234,16 +235,15 @@ def _read(kind: str, table: Any, scope_codes: list[str], sink: ErrorSink, stagin
         counts["rows"] += 1
         typed, errors = validator.validate(row_no, *cells)
         if errors:
-            sink.refuse(row_no, errors)
-            continue
-        chunk.append(typed)
-        if len(chunk) >= CHUNK_ROWS:
-            _plan(planner, chunk, sink, counts)
-            chunk = []
+            refused.append((row_no, errors))
+        else:
+            chunk.append(typed)
+        if len(chunk) + len(refused) >= CHUNK_ROWS:
+            _plan(planner, chunk, refused, sink)
+            chunk, refused = [], []
             if progress is not None:
                 progress(done, max(total, done))
-    if chunk:
-        _plan(planner, chunk, sink, counts)
+    _plan(planner, chunk, refused, sink)
     planner.finish()
     for key, value in planner.counts.items():
         counts[key] = counts.get(key, 0) + value
@@ -255,8 +255,11 @@ def _read(kind: str, table: Any, scope_codes: list[str], sink: ErrorSink, stagin
     return planner
 
 
-def _plan(planner: Any, chunk: list[Any], sink: ErrorSink, counts: dict[str, int]) -> None:
-    for row_no, errors in planner.plan_chunk(chunk):
+def _plan(planner: Any, chunk: list[Any], refused: list[tuple[int, list[Any]]], sink: ErrorSink) -> None:
+    """Plan a chunk; its refusals (row checks and registry checks) reach the report in row order."""
+    if chunk:
+        refused = refused + planner.plan_chunk(chunk)
+    for row_no, errors in sorted(refused, key=lambda item: item[0]):
         sink.refuse(row_no, errors)
 
 

@@ -72,6 +72,15 @@ def test_dry_run_reports_row_column_value_reason_and_writes_nothing(world, tmp_p
     assert summary["被拒绝的行"] == 2 and summary["新增"] == 3
 
 
+def test_report_is_in_row_order_whichever_check_refused_the_row(world, tmp_path):
+    rows = [resident_row("冒名", world.zhao.id_number), resident_row("坏号", "123"),
+            resident_row("好人", make_id_number())]
+    result = _run(world, write_csv(tmp_path / "order.csv", rows), dry_run=True)
+    # row 2 is refused by the registry check (after the chunk), row 3 by the row check (at once)
+    assert [e["row"] for e in result.errors] == [2, 3]
+    assert [r[0] for r in result.iter_errors()] == ["2", "3"]
+
+
 def test_valid_only_commits_the_good_rows(world, tmp_path):
     path = write_csv(tmp_path / "mixed.csv", [*_family(), resident_row("坏号", "123")])
     result = _run(world, path)
