@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,6 +154,7 @@ def run_import(
     sink = ErrorSink(result)
     staging = None if dry_run else Staging()
     started = time.perf_counter()
+    _session_settings(on=True)
     try:
         try:
             table = open_table(path, filename)
@@ -170,11 +171,36 @@ def run_import(
             return result
         started = time.perf_counter()
         _commit(kind, actor, planner, staging, result, batch_id)
+        _analyze_after(staging.counts["res"] + staging.counts["hh"] + staging.counts["bld"])
         result.timings["write"] = round(time.perf_counter() - started, 3)
         return result
     finally:
         if staging is not None:
             staging.drop()
+        _session_settings(on=False)
+
+
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def _session_settings(*, on: bool) -> None:
+    """PostgreSQL: no JIT for the import's many small look-ups (right after a bulk load the row estimates
+    are stale and JIT compilation cost more than the queries themselves)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off" if on else "RESET jit")
+
+
+def _analyze_after(staged: int) -> None:
+    """Fresh planner statistics after a big batch, so the next look-ups and list pages plan well."""
+    if connection.vendor != "postgresql" or staged < ANALYZE_AFTER_ROWS or connection.in_atomic_block:
+        return
+    from shequ.registry.models import Building, Household, HouseholdMembership, Resident, ResidentTag
+
+    with connection.cursor() as cursor:
+        for model in (Resident, Household, HouseholdMembership, ResidentTag, Building):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _find_header(kind: str, rows: Iterator[tuple[int, list[Any], dict[int, str]]]) -> tuple[int, list[str]]:
