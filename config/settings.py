@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "shequ.accounts",
     "shequ.areas",
     "shequ.registry",
+    "shequ.standards",
+    "shequ.facilities",
+    "shequ.funding",
+    "shequ.governance",
 ]
 
 MIDDLEWARE = [

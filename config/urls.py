@@ -17,4 +17,10 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("accounts/", include("shequ.accounts.urls")),
     path("audit/", include("shequ.core.urls")),
+    path("standards/policies/", include("shequ.standards.urls_policy")),
+    path("standards/bulk/", include("shequ.standards.bulk.urls")),
+    path("standards/", include("shequ.standards.urls")),
+    path("facilities/", include("shequ.facilities.urls")),
+    path("funding/", include("shequ.funding.urls")),
+    path("governance/", include("shequ.governance.urls")),
 ]

@@ -88,9 +88,15 @@ def _register_routers() -> None:
     from shequ.accounts.api import router as accounts_router
     from shequ.areas.api import router as areas_router
     from shequ.core.audit_api import router as audit_router
+    from shequ.facilities.api import router as facilities_router
+    from shequ.funding.api import router as funding_router
+    from shequ.governance.api import router as governance_router
     from shequ.registry.api import router as registry_router
     from shequ.registry.importing.api import router as import_router
     from shequ.registry.importing.export_api import router as export_router
+    from shequ.standards.api import router as standards_router
+    from shequ.standards.api_policy import router as policy_router
+    from shequ.standards.bulk.api import router as bulk_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/registry/imports", import_router)
@@ -98,6 +104,12 @@ def _register_routers() -> None:
     api.add_router("/registry", registry_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/standards/policies", policy_router)
+    api.add_router("/standards/bulk", bulk_router)
+    api.add_router("/standards", standards_router)
+    api.add_router("/facilities", facilities_router)
+    api.add_router("/funding", funding_router)
+    api.add_router("/governance", governance_router)
 
 
 _register_routers()

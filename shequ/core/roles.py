@@ -28,6 +28,10 @@ class Perm:
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
     OWN_HOUSEHOLD = "registry.own_household"
+    STANDARDS_VIEW = "standards.view"  # compliance dashboards, facilities, staff, funds
+    STANDARDS_CHANGE = "standards.change"  # enter facilities, staff, evaluations, funds
+    POLICY_CHANGE = "standards.policy"  # new versions of policy sets
+    ACTIONS_RESOLVE = "governance.actions"  # record the outcome of an action item
 
 
 _OFFICER = {
@@ -38,13 +42,15 @@ _OFFICER = {
     Perm.REGISTRY_UNMASK,
     Perm.USERS_MANAGE,
     Perm.AREAS_CHANGE,
+    Perm.STANDARDS_VIEW,
+    Perm.STANDARDS_CHANGE,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset(_OFFICER | {Perm.AUDIT_VIEW}),
-    Role.CITY_ANALYST: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT}),
-    Role.DISTRICT_OFFICER: frozenset(_OFFICER),
-    Role.SUBDISTRICT_OFFICER: frozenset(_OFFICER),
+    Role.CITY_ADMIN: frozenset(_OFFICER | {Perm.AUDIT_VIEW, Perm.POLICY_CHANGE, Perm.ACTIONS_RESOLVE}),
+    Role.CITY_ANALYST: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW}),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE}),
+    Role.SUBDISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE}),
     Role.COMMUNITY_WORKER: frozenset(
         {
             Perm.REGISTRY_VIEW,
@@ -53,12 +59,14 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REGISTRY_EXPORT,
             Perm.REGISTRY_UNMASK,
             Perm.USERS_MANAGE,
+            Perm.STANDARDS_VIEW,
+            Perm.STANDARDS_CHANGE,
         }
     ),
     Role.GRID_WORKER: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_CHANGE}),
     Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
-    Role.MACHINE_CLIENT: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT}),
+    Role.MACHINE_CLIENT: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW}),
 }
 
 # The area level each role is bound to; an officer creates users only for roles ranked below its own.
