@@ -25,9 +25,9 @@ class PolicySet(models.Model):
     topic = models.CharField(_("主题"), max_length=64, db_index=True)
     name = models.CharField(_("名称"), max_length=200)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True, default="")
-    jurisdiction = models.ForeignKey(
-        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("适用区域")
-    )
+    # The area code the set applies to (its whole subtree); the deepest matching set wins. A code rather than a
+    # foreign key so the seed policy can ship in a migration before any area is loaded.
+    jurisdiction_code = models.CharField(_("适用区域代码"), max_length=15)
     description = models.TextField(_("说明"), blank=True, default="")
 
     class Meta:
