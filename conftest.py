@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["shequ.core.testing.fixtures"]
+pytest_plugins = ["shequ.core.testing.fixtures", "shequ.core.testing.browser"]
 
 
 def pytest_configure(config):  # type: ignore[no-untyped-def]
