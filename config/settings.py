@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "shequ.facilities",
     "shequ.funding",
     "shequ.governance",
+    "shequ.grids",
+    "shequ.incidents",
 ]
 
 MIDDLEWARE = [

@@ -23,4 +23,7 @@ urlpatterns = [
     path("facilities/", include("shequ.facilities.urls")),
     path("funding/", include("shequ.funding.urls")),
     path("governance/", include("shequ.governance.urls")),
+    path("grids/", include("shequ.grids.urls")),
+    path("incidents/", include("shequ.incidents.urls")),
+    path("open311/v2/", include("shequ.incidents.open311.urls")),
 ]

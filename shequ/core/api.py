@@ -91,6 +91,8 @@ def _register_routers() -> None:
     from shequ.facilities.api import router as facilities_router
     from shequ.funding.api import router as funding_router
     from shequ.governance.api import router as governance_router
+    from shequ.grids.api import router as grids_router
+    from shequ.incidents.api import router as incidents_router
     from shequ.registry.api import router as registry_router
     from shequ.registry.importing.api import router as import_router
     from shequ.registry.importing.export_api import router as export_router
@@ -110,6 +112,8 @@ def _register_routers() -> None:
     api.add_router("/facilities", facilities_router)
     api.add_router("/funding", funding_router)
     api.add_router("/governance", governance_router)
+    api.add_router("/grids", grids_router)
+    api.add_router("/incidents", incidents_router)
 
 
 _register_routers()

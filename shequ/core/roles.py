@@ -32,6 +32,12 @@ class Perm:
     STANDARDS_CHANGE = "standards.change"  # enter facilities, staff, evaluations, funds
     POLICY_CHANGE = "standards.policy"  # new versions of policy sets
     ACTIONS_RESOLVE = "governance.actions"  # record the outcome of an action item
+    GRIDS_VIEW = "grids.view"  # grids, maps, grid dashboards
+    GRIDS_CHANGE = "grids.change"  # partition a community, move buildings, assign grid workers
+    INCIDENT_VIEW = "incidents.view"  # cases in the subtree
+    INCIDENT_REPORT = "incidents.report"  # report a case
+    INCIDENT_HANDLE = "incidents.handle"  # open, reject, dispatch, handle, check, close, escalate, merge
+    INCIDENT_CONFIGURE = "incidents.configure"  # categories, time limits, departments, holidays
 
 
 _OFFICER = {
@@ -44,12 +50,21 @@ _OFFICER = {
     Perm.AREAS_CHANGE,
     Perm.STANDARDS_VIEW,
     Perm.STANDARDS_CHANGE,
+    Perm.GRIDS_VIEW,
+    Perm.GRIDS_CHANGE,
+    Perm.INCIDENT_VIEW,
+    Perm.INCIDENT_REPORT,
+    Perm.INCIDENT_HANDLE,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset(_OFFICER | {Perm.AUDIT_VIEW, Perm.POLICY_CHANGE, Perm.ACTIONS_RESOLVE}),
-    Role.CITY_ANALYST: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW}),
-    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE}),
+    Role.CITY_ADMIN: frozenset(
+        _OFFICER | {Perm.AUDIT_VIEW, Perm.POLICY_CHANGE, Perm.ACTIONS_RESOLVE, Perm.INCIDENT_CONFIGURE}
+    ),
+    Role.CITY_ANALYST: frozenset(
+        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW}
+    ),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE, Perm.INCIDENT_CONFIGURE}),
     Role.SUBDISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE}),
     Role.COMMUNITY_WORKER: frozenset(
         {
@@ -61,12 +76,22 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.USERS_MANAGE,
             Perm.STANDARDS_VIEW,
             Perm.STANDARDS_CHANGE,
+            Perm.GRIDS_VIEW,
+            Perm.GRIDS_CHANGE,
+            Perm.INCIDENT_VIEW,
+            Perm.INCIDENT_REPORT,
+            Perm.INCIDENT_HANDLE,
         }
     ),
-    Role.GRID_WORKER: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_CHANGE}),
-    Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD}),
+    Role.GRID_WORKER: frozenset(
+        {Perm.REGISTRY_VIEW, Perm.REGISTRY_CHANGE, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW, Perm.INCIDENT_REPORT}
+    ),
+    # A resident reports cases and follows its own (the incidents selectors narrow INCIDENT_REPORT to them).
+    Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD, Perm.INCIDENT_REPORT}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
-    Role.MACHINE_CLIENT: frozenset({Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW}),
+    Role.MACHINE_CLIENT: frozenset(
+        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW}
+    ),
 }
 
 # The area level each role is bound to; an officer creates users only for roles ranked below its own.
