@@ -1,12 +1,20 @@
-"""The app's URLs plus one bare reference view for bench/list_rps.py (not part of the product).
+"""The app's URLs plus two bare reference views for bench/list_rps.py (not part of the product).
 
-GET /bench/bare/ answers 50 residents' names as plain HTML: one query, no auth, no scope, no masking,
-no template. It is served by the same gunicorn, settings and middleware as the real pages.
+Both are served by the same gunicorn, settings and middleware as the real pages; neither touches the
+session, so no session or user query runs (the middleware is lazy).
+
+- GET /bench/bare/ answers 50 residents' names as plain HTML: one query, no auth, no scope, no masking,
+  no template — the trivial Django view.
+- GET /bench/bare-rows/?area=<code>&order=pinyin|area[&format=json] answers the same 50 rows the resident list
+  shows for a viewer bound to <code> (the same filter on area_code, the same order, the same columns, joins
+  and tags), the way a plain Django view would: `select_related` + `prefetch_related` model instances,
+  written out with string joins (HTML table) or `JsonResponse`. No login, no scope derivation, no
+  masking, no count or pager, no tag visibility, no template, no translation.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.html import escape
 
@@ -20,4 +28,56 @@ def bare_residents(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"<!doctype html><title>bare</title><ul>{body}</ul>")
 
 
-urlpatterns = [*app_urlpatterns, path("bench/bare/", bare_residents, name="bench-bare")]
+def bare_rows(request: HttpRequest) -> HttpResponse:
+    area = request.GET.get("area", "")
+    order = ("area_code", "id") if request.GET.get("order") == "area" else ("name_pinyin", "id")
+    qs = Resident.objects.select_related("community", "grid", "household").prefetch_related("resident_tags__tag")
+    if area:
+        qs = qs.filter(area_code__startswith=area)
+    rows = list(qs.order_by(*order)[:50])
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "id": r.pk,
+                        "name": r.name,
+                        "id_number": r.id_number,
+                        "phone": r.phone,
+                        "sex": r.sex,
+                        "birth_date": r.birth_date,
+                        "household_id": r.household_id,
+                        "household_number": r.household.number if r.household else None,
+                        "relation": r.relation,
+                        "status": r.status,
+                        "community_code": r.community.code,
+                        "community_name": r.community.name,
+                        "grid_code": r.grid.code if r.grid else None,
+                        "area_code": r.area_code,
+                        "tags": [{"code": t.tag.code, "name": t.tag.name} for t in r.resident_tags.all()],
+                    }
+                    for r in rows
+                ]
+            }
+        )
+    cells = []
+    for r in rows:
+        fields = (
+            f'<a href="/registry/residents/{r.pk}/">{escape(r.name)}</a>',
+            r.sex,
+            str(r.birth_date),
+            r.id_number,
+            escape(r.phone),
+            escape(r.community.name) + (f" · {escape(r.grid.name)}" if r.grid else ""),
+            escape(r.household.number) + " " + r.relation if r.household else "—",
+            " ".join(escape(t.tag.name) for t in r.resident_tags.all()),
+        )
+        cells.append("<tr>" + "".join(f"<td>{f}</td>" for f in fields) + "</tr>")
+    return HttpResponse(f"<!doctype html><title>bare rows</title><table>{''.join(cells)}</table>")
+
+
+urlpatterns = [
+    *app_urlpatterns,
+    path("bench/bare/", bare_residents, name="bench-bare"),
+    path("bench/bare-rows/", bare_rows, name="bench-bare-rows"),
+]

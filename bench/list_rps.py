@@ -9,24 +9,29 @@ checks every target answers 200 with residents in it, then loads each target fro
 (`wrk`, Debian package `wrk`, 2 threads) at N concurrent connections for a fixed duration:
 
 - bare: GET /bench/bare/ — 50 residents' names as plain HTML, one query, no auth/scope/masking;
+- rows: GET /bench/bare-rows/?area=…&order=… — the same 50 rows the user's page shows (same filter, order,
+  columns, joins and tags), from a plain Django view: no login, scope, masking, count, pager or template;
+  as an HTML table (reference for the page) and with &format=json (reference for the API); per user;
 - page: GET /registry/residents/ (scoped, masked, paginated, with visible tags), per user;
 - api:  GET /api/v1/registry/residents (the same, as JSON), per user.
 
-The bare view is measured before, between and after the others (same run, same machine load) and each
-target's ratio is taken against the mean of those bare runs. Errors = socket errors (connect, read,
-write, timeout) + non-2xx/3xx answers. Loopback only; the load is bounded by --duration; gunicorn is
-stopped at the end (also on failure).
+The trivial bare view is measured before, between and after the others (same run, same machine load); each
+target's ratio is given against the mean of those runs ("vs bare") and against its own user's rows
+reference measured right before it ("vs rows"). Before loading, the script checks that the rows reference
+returns the same residents as the API's first page. Errors = socket errors (connect, read, write, timeout) +
+non-2xx/3xx answers. Loopback only; the load is bounded by --duration; gunicorn is stopped at the end (also
+on failure).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -74,6 +79,35 @@ def _check(url: str, cookie: str | None, must_contain: str, timeout: float = 60)
         if r.status != 200 or r.geturl() != url or must_contain not in body:
             raise SystemExit(f"{url}: status {r.status}, final url {r.geturl()}, {must_contain!r} missing")
         return len(body)
+
+
+def _rows_reference(db: str, base: str, api_url: str, cookie: str, username: str) -> str:
+    """The bare rows URL showing what this user's first page shows: the user's area (its role assignment)
+    and the page's order (by name, or by area code when the result is too big to count); checked against
+    the API's first page."""
+    import psycopg
+
+    with psycopg.connect(db.replace("postgres://", "postgresql://")) as conn:
+        codes = [
+            code
+            for (code,) in conn.execute(
+                "SELECT a.code FROM accounts_roleassignment ra JOIN accounts_user u ON u.id = ra.user_id "
+                "JOIN areas_area a ON a.id = ra.area_id WHERE u.username = %s ORDER BY length(a.code)",
+                [username],
+            )
+        ]
+    if len(codes) != 1:
+        raise SystemExit(f"{username}: expected one role assignment, found {codes}")
+    req = urllib.request.Request(api_url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        page = json.loads(r.read())
+    order = "area" if page["reordered"] else "pinyin"
+    url = f"{base}/bench/bare-rows/?area={codes[0]}&order={order}"
+    with urllib.request.urlopen(url + "&format=json", timeout=60) as r:
+        bare = json.loads(r.read())
+    if [x["id"] for x in bare["results"]] != [x["id"] for x in page["results"]]:
+        raise SystemExit(f"{url}: not the same residents as the API's first page for {username}")
+    return url
 
 
 def _wrk(url: str, cookie: str | None, args: argparse.Namespace) -> dict:
@@ -141,52 +175,64 @@ def main() -> None:
     )
     try:
         _wait_up(base)
-        bare = (base + "/bench/bare/", None)
-        targets: list[tuple[str, str, str | None]] = []
+        bare = base + "/bench/bare/"
+        _check(bare, None, "<li>")
+        # (label, url, cookie, reference label or None)
+        targets: list[tuple[str, str, str | None, str | None]] = []
         for username in args.users.split(","):
             cookie = _login(base, username)
-            targets.append((f"page /registry/residents/ ({username})", base + "/registry/residents/", cookie))
-            targets.append(
-                (f"api /api/v1/registry/residents ({username})", base + "/api/v1/registry/residents", cookie)
-            )
-        _check(bare[0], None, "<li>")
-        for _label, url, cookie in targets:
-            _check(url, cookie, '"results"' if "/api/" in url else "</table>")
+            page_url, api_url = base + "/registry/residents/", base + "/api/v1/registry/residents"
+            rows_url = _rows_reference(args.db, base, api_url, cookie, username)
+            _check(page_url, cookie, "</table>")
+            _check(rows_url, None, "</table>")
+            rows_html, rows_json = f"rows html ({username})", f"rows json ({username})"
+            targets.append((rows_html, rows_url, None, None))
+            targets.append((f"page /registry/residents/ ({username})", page_url, cookie, rows_html))
+            targets.append((rows_json, rows_url + "&format=json", None, None))
+            targets.append((f"api /api/v1/registry/residents ({username})", api_url, cookie, rows_json))
         print(
             f"gunicorn 2 sync workers on {base}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s; "
             f"db {args.db.rsplit('/', 1)[1]}\n",
             flush=True,
         )
-        plan: list[tuple[str, str, str | None]] = [("bare /bench/bare/ (run 1)", *bare)]
+        plan: list[tuple[str, str, str | None, str | None]] = [("bare /bench/bare/ (run 1)", bare, None, None)]
         half = (len(targets) + 1) // 2
-        plan += [*targets[:half], ("bare /bench/bare/ (run 2)", *bare), *targets[half:]]
-        plan += [("bare /bench/bare/ (run 3)", *bare)]
-        results = []
-        for label, url, cookie in plan:
-            r = _wrk(url, cookie, args)
-            results.append((label, r))
+        plan += [*targets[:half], ("bare /bench/bare/ (run 2)", bare, None, None), *targets[half:]]
+        plan += [("bare /bench/bare/ (run 3)", bare, None, None)]
+        results: dict[str, dict] = {}
+        for label, target_url, target_cookie, _reference in plan:
+            r = _wrk(target_url, target_cookie, args)
+            results[label] = r
             print(
                 f"  {label:<52} {r['rps']:8.1f} req/s  {r['requests']:>6} requests  errors {r['errors']}  "
                 f"p50 {r['p50']}  p99 {r['p99']}",
                 flush=True,
             )
-            _check(bare[0], None, "<li>", timeout=300)  # waits until the workers drained the closed connections
-        bare_rps = [r["rps"] for label, r in results if label.startswith("bare")]
+            _check(bare, None, "<li>", timeout=300)  # waits until the workers drained the closed connections
+        bare_rps = [r["rps"] for label, r in results.items() if label.startswith("bare")]
         bare_mean = sum(bare_rps) / len(bare_rps)
         print(f"\nbare view mean: {bare_mean:.1f} req/s (runs: {', '.join(f'{x:.1f}' for x in bare_rps)})")
-        header = f"{'target':<52}{'req/s':>9}{'ratio':>8}{'errors':>8}  ok (ratio >= {TARGET_RATIO:.0%}, 0 errors)"
+        header = (
+            f"{'target':<52}{'req/s':>9}{'vs bare':>9}{'vs rows':>9}{'errors':>8}"
+            f"  ok (>= {TARGET_RATIO:.0%} of bare, 0 errors)"
+        )
         print(header)
         print("-" * len(header))
         all_ok = True
-        for label, r in results:
+        for label, _url, _cookie, ref in plan:
             if label.startswith("bare"):
                 continue
+            r = results[label]
             ratio = r["rps"] / bare_mean
+            if ref is None:
+                print(f"{label:<52}{r['rps']:9.1f}{ratio:9.0%}{'':>9}{r['errors']:8d}  (reference)")
+                continue
+            vs_rows = r["rps"] / results[ref]["rps"]
             ok = ratio >= TARGET_RATIO and r["errors"] == 0
             all_ok &= ok
-            print(f"{label:<52}{r['rps']:9.1f}{ratio:8.0%}{r['errors']:8d}  {'yes' if ok else 'NO'}")
-        total_errors = sum(r["errors"] for _, r in results)
-        print(f"\nall targets met: {'yes' if all_ok else 'NO'}; total errors over all runs: {total_errors}")
+            print(f"{label:<52}{r['rps']:9.1f}{ratio:9.0%}{vs_rows:9.0%}{r['errors']:8d}  {'yes' if ok else 'NO'}")
+        total_errors = sum(r["errors"] for r in results.values())
+        print(f"\nall targets met (vs bare): {'yes' if all_ok else 'NO'}; total errors over all runs: {total_errors}")
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -198,4 +244,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

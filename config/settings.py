@@ -127,6 +127,19 @@ MEDIA_URL = "/media/"
 
 # Uploads bigger than this are refused with a message naming the limit (the CLI has no limit).
 SHEQU_IMPORT_MAX_BYTES = int(os.environ.get("SHEQU_IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
+# Uploaded import files and their reports (they hold ID numbers); `manage.py purge_imports` deletes those
+# older than SHEQU_IMPORT_RETENTION_DAYS, and the finished resident exports in SHEQU_EXPORT_DIR with them.
+SHEQU_IMPORT_DIR = Path(os.environ.get("SHEQU_IMPORT_DIR", VAR_DIR / "imports"))
+SHEQU_IMPORT_RETENTION_DAYS = int(os.environ.get("SHEQU_IMPORT_RETENTION_DAYS", "7"))
+# PostgreSQL: a load this large into empty registry tables drops their secondary indexes and rebuilds them after.
+SHEQU_IMPORT_REBUILD_INDEXES_MIN_ROWS = int(os.environ.get("SHEQU_IMPORT_REBUILD_INDEXES_MIN_ROWS", "100000"))
+# PostgreSQL work_mem for the import's set-based statements.
+SHEQU_IMPORT_WORK_MEM = os.environ.get("SHEQU_IMPORT_WORK_MEM", "64MB")
+# A batch creating more records than this gets one audit row for the batch instead of one per record.
+SHEQU_IMPORT_AUDIT_EACH_MAX = int(os.environ.get("SHEQU_IMPORT_AUDIT_EACH_MAX", "20000"))
+# Resident exports with more rows than this run as a background job (a progress page, then a download).
+SHEQU_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("SHEQU_EXPORT_SYNC_MAX_ROWS", "20000"))
+SHEQU_EXPORT_DIR = Path(os.environ.get("SHEQU_EXPORT_DIR", VAR_DIR / "exports"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -152,3 +165,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHEQU_LOG_LEVEL", "WARNING")},
 }
+
+# Photos of premises and incidents: real PNG/JPEG/WebP images up to this size.
+SHEQU_PHOTO_MAX_BYTES = int(os.environ.get("SHEQU_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+# Map tiles (Leaflet URL template such as "https://tiles.example.gov.cn/{z}/{x}/{y}.png"); empty: no tile layer —
+# the maps still draw buildings, grids and cases on a blank background (an intranet may have no tile server).
+SHEQU_MAP_TILE_URL = os.environ.get("SHEQU_MAP_TILE_URL", "")
+SHEQU_MAP_TILE_ATTRIBUTION = os.environ.get("SHEQU_MAP_TILE_ATTRIBUTION", "")
+# Open311 GeoReport v2: the jurisdiction_id clients must send (the city's area code).
+SHEQU_OPEN311_JURISDICTION = os.environ.get("SHEQU_OPEN311_JURISDICTION", "4313")
+SHEQU_OPEN311_CONTACT = os.environ.get("SHEQU_OPEN311_CONTACT", "")  # discovery's contact; empty: a default text
+SHEQU_OPEN311_KEY_SERVICE = os.environ.get("SHEQU_OPEN311_KEY_SERVICE", "")  # where clients get an api_key
+SHEQU_OPEN311_ENDPOINT_TYPE = os.environ.get("SHEQU_OPEN311_ENDPOINT_TYPE", "production")  # or "test"

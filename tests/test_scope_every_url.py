@@ -13,7 +13,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from shequ.core.models import AuditLog
+from shequ.facilities.models import Premises
+from shequ.funding.models import OperatingFund, ProjectFund
+from shequ.governance.models import Evaluation, Worker
+from shequ.incidents.models import Incident
 from shequ.registry.models import Building, Household, Resident, ResidentUnit
+from shequ.standards.models import PolicyParameter, PolicyVersion
 
 SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "api/", "logout/")
 ROLE_ATTRS = [
@@ -31,6 +36,56 @@ def expected_visible(world: Any, role: str) -> set[int]:
         "worker": lexing, "grid_worker": lexing, "auditor": set(), "resident_user": lexing,
         "outsider": {world.zhao.pk},
     }[role]
+
+
+# Which communities' standards facts and incidents each role may see (written out by hand, like the above).
+DOMAIN_VISIBLE = {
+    "admin": {"c1", "c2"}, "analyst": {"c1", "c2"}, "district_officer": {"c1"}, "subdistrict_officer": {"c1"},
+    "worker": {"c1"}, "grid_worker": set(), "auditor": set(), "resident_user": set(), "outsider": {"c2"},
+}
+DOMAIN_MODELS = (Premises, OperatingFund, ProjectFund, Worker, Evaluation, Incident)
+
+
+def _domain_facts(world: Any) -> dict[str, list[str]]:
+    """Premises, staff, funds and an incident in community (c1) and community2 (c2), each carrying markers."""
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from shequ.incidents.models import Category
+
+    category = Category.objects.order_by("pk").first() or Category.objects.create(
+        code="scope-test", name="测试类别", time_limit_days=3
+    )
+    out: dict[str, list[str]] = {}
+    for key, community in (("c1", world.community), ("c2", world.community2)):
+        code = community.code
+        address = f"机密路{key}号"
+        Premises.objects.create(community=community, area_code=code, address=address,
+                                floor_area_m2=Decimal("420"), year_from=2015)
+        worker = Worker.objects.create(community=community, area_code=code, name=f"保密人员{key}",
+                                       position="director", committee="residents", start_date=dt.date(2021, 1, 1),
+                                       monthly_base_pay=Decimal("1500"))
+        Evaluation.objects.create(worker=worker, area_code=code, year=2022, rating="incompetent",
+                                  note=f"评议备注{key}")
+        OperatingFund.objects.create(community=community, area_code=code, year=2024, source="city",
+                                     amount=Decimal("123457.89"), note=f"经费备注{key}")
+        ProjectFund.objects.create(community=community, area_code=code, year=2024, name=f"惠民项目{key}",
+                                   amount=Decimal("200000"))
+        Incident.objects.create(number=f"SJSCOPE{key}", category=category, source="staff", community=community,
+                                area_code=code, handling_code=code, description=f"隐秘事件描述{key}",
+                                reporter_name=f"反映人{key}", reporter_phone=f"1390000000{key[-1]}",
+                                reported_at=timezone.now(), token=str(uuid.uuid4()))
+        out[key] = [address, f"保密人员{key}", f"评议备注{key}", f"经费备注{key}", f"惠民项目{key}",
+                    f"隐秘事件描述{key}", f"反映人{key}", f"SJSCOPE{key}"]
+    return out
+
+
+def _domain_forbidden(world: Any, role: str) -> list[str]:
+    facts = _domain_facts(world)
+    return [m for key, ms in facts.items() if key not in DOMAIN_VISIBLE[role] for m in ms]
 
 
 def markers(resident: Resident) -> list[str]:
@@ -70,7 +125,7 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 def _candidates(world: Any) -> dict[str, list[str]]:
     ints = set()
-    for model in (Resident, Household, Building, ResidentUnit):
+    for model in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS, PolicyVersion):
         ints.update(model.objects.values_list("pk", flat=True))
     from shequ.accounts.models import User
 
@@ -132,7 +187,10 @@ def _fill_api(path: str, cands: dict[str, list[str]], world: Any) -> list[str]:
 
 
 # A user's changes to its own account (password, tokens) are not writes into an area.
-REGISTRY_ENTITIES = ("resident", "household", "building", "resident_unit", "area")
+REGISTRY_ENTITIES = (
+    "resident", "household", "building", "resident_unit", "area", "premises", "functional_room", "facility_photo",
+    "operating_fund", "project_fund", "worker", "evaluation", "action_item", "incident", "grid",
+)
 
 WRITE_PREFIXES = {
     "admin": ["4313"], "analyst": [], "district_officer": ["431302"], "subdistrict_officer": ["431302001"],
@@ -148,15 +206,20 @@ def _outside_state(world: Any, role: str) -> Any:
         rows = model.objects.order_by("pk").values()
         return [r for r in rows if not any(r["area_code"].startswith(p) for p in WRITE_PREFIXES[role])]
 
-    return [outside(m) for m in (Resident, Household, Building, ResidentUnit)]
+    state = [outside(m) for m in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS)]
+    if role != "admin":  # only the city administrator may change the city's policy
+        state += [list(PolicyVersion.objects.order_by("pk").values()),
+                  list(PolicyParameter.objects.order_by("pk").values())]
+    return state
 
 
 @pytest.mark.parametrize("role", ROLE_ATTRS)
 def test_pages_never_leak_outside_scope(world, role):
     client = Client()
     client.force_login(getattr(world, role))
+    forbidden_domain = _domain_forbidden(world, role)
     hidden = [r for r in Resident.objects.all() if r.pk not in expected_visible(world, role)]
-    forbidden = [m for r in hidden for m in markers(r) if m]
+    forbidden = [m for r in hidden for m in markers(r) if m] + forbidden_domain
     for url in _urls(world):
         # search by pinyin initials: the echoed query must not itself be a marker
         for query in ("", "?q=" + (hidden[0].name_initials if hidden else "x")):
@@ -171,6 +234,7 @@ def test_pages_never_leak_outside_scope(world, role):
 def test_page_writes_outside_scope_change_nothing(world, role):
     client = Client()
     client.force_login(getattr(world, role))
+    _domain_facts(world)
     before = _outside_state(world, role)
     audit_before = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     outside_household = world.household if role == "outsider" else world.household2
@@ -197,9 +261,10 @@ def test_page_writes_outside_scope_change_nothing(world, role):
 def test_api_never_leaks_and_refuses_writes_outside_scope(world, role):
     client = Client()
     client.force_login(getattr(world, role))
+    forbidden_domain = _domain_forbidden(world, role)
     cands = _candidates(world)
     hidden = [r for r in Resident.objects.all() if r.pk not in expected_visible(world, role)]
-    forbidden = [m for r in hidden for m in markers(r) if m]
+    forbidden = [m for r in hidden for m in markers(r) if m] + forbidden_domain
     before = _outside_state(world, role)
     for method, path in _api_operations():
         for url in _fill_api("/api/v1" + path, cands, world):

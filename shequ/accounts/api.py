@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
@@ -13,7 +13,6 @@ from ninja.security import APIKeyCookie
 from shequ.accounts import selectors, services
 from shequ.accounts.models import ApiToken, RoleAssignment, User
 from shequ.accounts.scope import viewer_scope
-from shequ.core.errors import NotFound
 from shequ.core.masking import mask_phone
 
 router = Router(tags=["accounts"])
@@ -230,25 +229,25 @@ def add_role(request: HttpRequest, user_id: int, payload: RoleIn) -> tuple[int, 
 @router.delete("/users/{user_id}/roles/{assignment_id}", response=UserOut, summary="Remove a role assignment")
 def remove_role(request: HttpRequest, user_id: int, assignment_id: int) -> UserOut:
     user = selectors.user_get(viewer=request.user, pk=user_id)
-    assignment = RoleAssignment.objects.filter(pk=assignment_id, user=user).select_related("area").first()
-    if assignment is None:
-        raise NotFound()
+    assignment = selectors.role_assignment_get(user=user, pk=assignment_id)
     services.user_role_remove(actor=request.user, user=user, assignment=assignment)
     return _user_out(selectors.user_get(viewer=request.user, pk=user_id))
 
 
+def _set_active(request: HttpRequest, user_id: int, active: bool) -> UserOut:
+    user = selectors.user_get(viewer=request.user, pk=user_id)
+    services.user_set_active(actor=request.user, user=user, active=active)
+    return _user_out(_reload(request.user, user))
+
+
 @router.post("/users/{user_id}/deactivate", response=UserOut)
 def deactivate_user(request: HttpRequest, user_id: int) -> UserOut:
-    user = selectors.user_get(viewer=request.user, pk=user_id)
-    services.user_set_active(actor=request.user, user=user, active=False)
-    return _user_out(_reload(request.user, user))
+    return _set_active(request, user_id, False)
 
 
 @router.post("/users/{user_id}/activate", response=UserOut)
 def activate_user(request: HttpRequest, user_id: int) -> UserOut:
-    user = selectors.user_get(viewer=request.user, pk=user_id)
-    services.user_set_active(actor=request.user, user=user, active=True)
-    return _user_out(_reload(request.user, user))
+    return _set_active(request, user_id, True)
 
 
 @router.post("/users/{user_id}/password", response={204: None}, summary="Set a new password for a user below me")
@@ -269,7 +268,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     if payload.user_id and payload.user_id != request.user.pk:
         owner = selectors.user_get(viewer=request.user, pk=payload.user_id)
     else:
-        owner = request.user
+        owner = cast(User, request.user)  # the API's authentication lets no anonymous request through
     token, key = services.token_create(actor=request.user, owner=owner, name=payload.name)
     return 201, {**_token_out(token), "key": key}
 

@@ -12,7 +12,20 @@ from shequ.core.errors import ApplicationError
 from shequ.core.roles import Role
 
 
-class UserCreateForm(forms.Form):
+class RoleChoicesMixin:
+    """The role select offers only `roles` (those the viewer may grant) when given."""
+
+    fields: dict[str, forms.Field]
+
+    def limit_roles(self, roles: list[str] | None) -> None:
+        if roles is not None:
+            field = self.fields["role"]
+            assert isinstance(field, forms.ChoiceField)
+            labels = dict(Role.choices)
+            field.choices = [(r, labels[r]) for r in roles]
+
+
+class UserCreateForm(RoleChoicesMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
     phone = forms.CharField(label=_("电话"), max_length=20, required=False)
@@ -26,9 +39,7 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if roles is not None:
-            labels = dict(Role.choices)
-            self.fields["role"].choices = [(r, labels[r]) for r in roles]
+        self.limit_roles(roles)
 
 
 class UserEditForm(forms.Form):
@@ -39,16 +50,14 @@ class UserEditForm(forms.Form):
     )
 
 
-class RoleAddForm(forms.Form):
+class RoleAddForm(RoleChoicesMixin, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     area = forms.CharField(label=_("区划代码"), max_length=15)
     resident_id_number = forms.CharField(label=_("居民身份号码"), max_length=18, required=False)
 
     def __init__(self, *args: Any, roles: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if roles is not None:
-            labels = dict(Role.choices)
-            self.fields["role"].choices = [(r, labels[r]) for r in roles]
+        self.limit_roles(roles)
 
 
 class PasswordResetForm(forms.Form):

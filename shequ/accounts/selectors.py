@@ -65,6 +65,14 @@ def user_get(*, viewer: Any, pk: int) -> User:
     return user
 
 
+def role_assignment_get(*, user: User, pk: int) -> RoleAssignment:
+    """One of the role assignments of `user` (fetched with user_get); any other answers "not found"."""
+    assignment = RoleAssignment.objects.filter(pk=pk, user=user).select_related("area").first()
+    if assignment is None:
+        raise NotFound()
+    return assignment
+
+
 def user_manageable(*, viewer: Any, user: User) -> bool:
     rows = [(ra.role, ra.area.code) for ra in user.role_assignments.all()]
     return can_manage_user(viewer, user, rows)
@@ -85,6 +93,8 @@ def token_list(*, viewer: Any, owner: User | None = None) -> QuerySet[ApiToken]:
     """The viewer's own tokens, or those of a user the viewer manages."""
     scope = viewer_scope(viewer)
     if owner is None or owner.pk == scope.user_id:
+        if scope.user_id is None:
+            return ApiToken.objects.none()
         return ApiToken.objects.filter(user_id=scope.user_id).select_related("user").order_by("-created_at")
     if not user_manageable(viewer=viewer, user=owner):
         raise NotFound()
@@ -138,7 +148,8 @@ def dashboard(*, viewer: Any) -> Dashboard:
     areas = list(Area.objects.filter(code__in=codes).select_related("stats").order_by("code"))
     children: dict[int, list[Area]] = {}
     for child in Area.objects.filter(parent__in=areas).select_related("stats").order_by("code"):
-        children.setdefault(child.parent_id, []).append(child)
+        if child.parent_id is not None:  # always, as it is a child
+            children.setdefault(child.parent_id, []).append(child)
     tag_counts: dict[int, list[AreaTagCount]] = {}
     if areas:
         visible_tags = tag_list(viewer=viewer)

@@ -277,15 +277,20 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     return user
 
 
-@transaction.atomic
-def user_password_reset(*, actor: Any, user: User, password: str) -> User:
-    """An officer sets a new password for a user below it (the value is never logged)."""
-    _require_manage(actor, user)
+def _set_password(actor: Any, user: User, password: str, action: str) -> User:
+    """Check and set a password; the audit row says that it changed, never what to."""
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    _audit(actor, "user.password_reset", user, {"password": ["***", "***"]})
+    _audit(actor, action, user, {"password": ["***", "***"]})
     return user
+
+
+@transaction.atomic
+def user_password_reset(*, actor: Any, user: User, password: str) -> User:
+    """An officer sets a new password for a user below it."""
+    _require_manage(actor, user)
+    return _set_password(actor, user, password, "user.password_reset")
 
 
 @transaction.atomic
@@ -293,11 +298,7 @@ def password_change(*, actor: User, old_password: str, new_password: str) -> Use
     """A user changes its own password."""
     if not actor.check_password(old_password or ""):
         raise _fail("old_password", _("原密码不正确"))
-    _check_password(new_password, actor)
-    actor.set_password(new_password)
-    actor.save(update_fields=["password"])
-    _audit(actor, "user.password_change", actor, {"password": ["***", "***"]})
-    return actor
+    return _set_password(actor, actor, new_password, "user.password_change")
 
 
 # --- API tokens -----------------------------------------------------------------------------------

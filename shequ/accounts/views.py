@@ -5,7 +5,8 @@ Thin: parse with a form, call a selector or service, render. Refusals come back 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -27,7 +28,7 @@ from shequ.accounts.forms import (
     UserEditForm,
     apply_error,
 )
-from shequ.accounts.models import RoleAssignment, User, WorkLine
+from shequ.accounts.models import User, WorkLine
 from shequ.accounts.policies import grantable_roles
 from shequ.accounts.scope import viewer_scope
 from shequ.core.errors import ApplicationError, NotFound
@@ -35,6 +36,11 @@ from shequ.core.masking import mask_phone
 from shequ.core.roles import Perm, Role
 
 PAGE_SIZE = 50
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in user (the views calling this are behind login_required)."""
+    return cast(User, request.user)
 
 
 @login_required
@@ -59,7 +65,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.password_change(
-                    actor=request.user,
+                    actor=_me(request),
                     old_password=form.cleaned_data["old_password"],
                     new_password=form.cleaned_data["new_password"],
                 )
@@ -67,7 +73,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 apply_error(form, exc, {"password": "new_password"})
                 status = exc.status
             else:
-                update_session_auth_hash(request, request.user)
+                update_session_auth_hash(request, _me(request))
                 messages.success(request, _("密码已修改。"))
                 return redirect("home")
         else:
@@ -179,59 +185,77 @@ def _detail(request: HttpRequest, target: User, status: int = 200, **forms: Any)
     return response
 
 
+def _post_on_user_page(
+    request: HttpRequest,
+    target: User,
+    form_key: str,
+    form: Any,
+    call: Callable[[dict[str, Any]], Any],
+    *,
+    done: str | Callable[[Any], HttpResponse],
+    aliases: dict[str, str] | None = None,
+) -> HttpResponse:
+    """One of the user page's forms posted: on refusal the page comes back with the form's errors (422, or the
+    service's status); else `done` — a message before going back to the page, or a response of its own."""
+    if not form.is_valid():
+        return _detail(request, target, 422, **{form_key: form})
+    try:
+        result = call(form.cleaned_data)
+    except ApplicationError as exc:
+        apply_error(form, exc, aliases)
+        return _detail(request, target, exc.status, **{form_key: form})
+    if callable(done):
+        return done(result)
+    messages.success(request, done)
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
 @login_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, pk=pk)
     if request.method != "POST":
         return _detail(request, target)
-    form = UserEditForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, target, 422, edit_form=form)
-    data = form.cleaned_data
-    try:
-        services.user_update(
+    return _post_on_user_page(
+        request,
+        target,
+        "edit_form",
+        UserEditForm(request.POST),
+        lambda data: services.user_update(
             actor=request.user,
             user=target,
             display_name=data["display_name"],
             phone=data["phone"] or None,
             work_lines=data["work_lines"],
-        )
-    except ApplicationError as exc:
-        apply_error(form, exc)
-        return _detail(request, target, exc.status, edit_form=form)
-    messages.success(request, _("已保存。"))
-    return redirect("accounts:user_detail", pk=target.pk)
+        ),
+        done=_("已保存。"),
+    )
 
 
 @login_required
 @require_POST
 def user_role_add(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, pk=pk)
-    form = RoleAddForm(request.POST, roles=_role_choices(request))
-    if not form.is_valid():
-        return _detail(request, target, 422, role_form=form)
-    try:
-        services.user_role_add(
+    return _post_on_user_page(
+        request,
+        target,
+        "role_form",
+        RoleAddForm(request.POST, roles=_role_choices(request)),
+        lambda data: services.user_role_add(
             actor=request.user,
             user=target,
-            role=form.cleaned_data["role"],
-            area=form.cleaned_data["area"],
-            resident_id_number=form.cleaned_data["resident_id_number"],
-        )
-    except ApplicationError as exc:
-        apply_error(form, exc)
-        return _detail(request, target, exc.status, role_form=form)
-    messages.success(request, _("已添加角色。"))
-    return redirect("accounts:user_detail", pk=target.pk)
+            role=data["role"],
+            area=data["area"],
+            resident_id_number=data["resident_id_number"],
+        ),
+        done=_("已添加角色。"),
+    )
 
 
 @login_required
 @require_POST
 def user_role_remove(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, pk=pk)
-    assignment = RoleAssignment.objects.filter(pk=assignment_id, user=target).select_related("area").first()
-    if assignment is None:
-        raise NotFound()
+    assignment = selectors.role_assignment_get(user=target, pk=assignment_id)
     services.user_role_remove(actor=request.user, user=target, assignment=assignment)
     messages.success(request, _("已移除角色。"))
     return redirect("accounts:user_detail", pk=target.pk)
@@ -250,16 +274,15 @@ def user_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse
 @require_POST
 def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, pk=pk)
-    form = PasswordResetForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, target, 422, password_form=form)
-    try:
-        services.user_password_reset(actor=request.user, user=target, password=form.cleaned_data["new_password"])
-    except ApplicationError as exc:
-        apply_error(form, exc, {"password": "new_password"})
-        return _detail(request, target, exc.status, password_form=form)
-    messages.success(request, _("已重置密码。"))
-    return redirect("accounts:user_detail", pk=target.pk)
+    return _post_on_user_page(
+        request,
+        target,
+        "password_form",
+        PasswordResetForm(request.POST),
+        lambda data: services.user_password_reset(actor=request.user, user=target, password=data["new_password"]),
+        done=_("已重置密码。"),
+        aliases={"password": "new_password"},
+    )
 
 
 @login_required
@@ -268,15 +291,15 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def user_token_create(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer creates a token for a machine-client account it manages (shown once)."""
     target = selectors.user_get(viewer=request.user, pk=pk)
-    form = TokenCreateForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, target, 422, token_form=form)
-    try:
-        _token, key = services.token_create(actor=request.user, owner=target, name=form.cleaned_data["token_name"])
-    except ApplicationError as exc:
-        apply_error(form, exc, {"name": "token_name"})
-        return _detail(request, target, exc.status, token_form=form)
-    return _detail(request, target, 201, new_key=key)
+    return _post_on_user_page(
+        request,
+        target,
+        "token_form",
+        TokenCreateForm(request.POST),
+        lambda data: services.token_create(actor=request.user, owner=target, name=data["token_name"]),
+        done=lambda created: _detail(request, target, 201, new_key=created[1]),
+        aliases={"name": "token_name"},
+    )
 
 
 # --- own API tokens -------------------------------------------------------------------------------
@@ -292,7 +315,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 _token, new_key = services.token_create(
-                    actor=request.user, owner=request.user, name=form.cleaned_data["token_name"]
+                    actor=request.user, owner=_me(request), name=form.cleaned_data["token_name"]
                 )
             except ApplicationError as exc:
                 apply_error(form, exc, {"name": "token_name"})

@@ -35,6 +35,7 @@ class AreaOut(Schema):
 class TagCountOut(Schema):
     tag: str
     name: str
+    display_name: str = Field(description="The tag's name in the request's language (Accept-Language)")
     residents: int
 
 
@@ -98,7 +99,7 @@ def get_area(request: HttpRequest, code: str) -> AreaDetailOut:
         breadcrumbs=[AreaRef(code=a.code, name=a.name) for a in selectors.area_breadcrumbs(area)],
         children=[_out(c) for c in selectors.area_list(viewer=request.user, parent=area)],
         tag_counts=[
-            TagCountOut(tag=tc.tag.code, name=tc.tag.name, residents=tc.residents)
+            TagCountOut(tag=tc.tag.code, name=tc.tag.name, display_name=tc.tag.display_name, residents=tc.residents)
             for tc in selectors.area_tag_counts(viewer=request.user, area=area)
         ],
     )

@@ -74,7 +74,7 @@ def area_breadcrumbs(area: Area, viewer: Any = None) -> list[Area]:
     if viewer is not None:
         prefixes = _visible_codes(viewer)
         for crumb in crumbs:
-            crumb.visible = any(crumb.code.startswith(p) for p in prefixes)
+            crumb.visible = any(crumb.code.startswith(p) for p in prefixes)  # type: ignore[attr-defined]
     return crumbs
 
 

@@ -19,19 +19,48 @@ def ancestor_codes(code: str) -> list[str]:
     return [code[:n] for n in _PREFIX_LENGTHS if n <= len(code)]
 
 
-def stats_apply(area_code: str, **deltas: int) -> None:
+def _stats_update(codes: list[str], deltas: dict[str, int]) -> None:
     updates = {name: F(name) + delta for name, delta in deltas.items() if delta}
-    if updates:
-        AreaStats.objects.filter(area__code__in=ancestor_codes(area_code)).update(**updates)
+    if updates and codes:
+        AreaStats.objects.filter(area__code__in=codes).update(**updates)
 
 
-def tag_counts_apply(area_code: str, tag_id: int, delta: int) -> None:
-    area_ids = list(Area.objects.filter(code__in=ancestor_codes(area_code)).values_list("pk", flat=True))
+def _tag_counts_update(codes: list[str], tag_id: int, delta: int) -> None:
+    if not delta or not codes:
+        return
+    area_ids = list(Area.objects.filter(code__in=codes).values_list("pk", flat=True))
     updated = set(AreaTagCount.objects.filter(area_id__in=area_ids, tag_id=tag_id).values_list("area_id", flat=True))
     AreaTagCount.objects.filter(area_id__in=updated, tag_id=tag_id).update(residents=F("residents") + delta)
     missing = [AreaTagCount(area_id=a, tag_id=tag_id, residents=max(delta, 0)) for a in area_ids if a not in updated]
     if missing:
         AreaTagCount.objects.bulk_create(missing, ignore_conflicts=True)
+
+
+def _split(old_code: str, new_code: str) -> tuple[list[str], list[str]]:
+    """The ancestors only the old place has, and those only the new one has (shared ones keep their counts)."""
+    old, new = ancestor_codes(old_code), ancestor_codes(new_code)
+    return [c for c in old if c not in new], [c for c in new if c not in old]
+
+
+def stats_apply(area_code: str, **deltas: int) -> None:
+    _stats_update(ancestor_codes(area_code), deltas)
+
+
+def stats_move(old_code: str, new_code: str, **counts: int) -> None:
+    """Records counted under `old_code` now sit under `new_code` (e.g. a household moved to another grid)."""
+    left, joined = _split(old_code, new_code)
+    _stats_update(left, {name: -count for name, count in counts.items()})
+    _stats_update(joined, counts)
+
+
+def tag_counts_apply(area_code: str, tag_id: int, delta: int) -> None:
+    _tag_counts_update(ancestor_codes(area_code), tag_id, delta)
+
+
+def tag_counts_move(old_code: str, new_code: str, tag_id: int, count: int) -> None:
+    left, joined = _split(old_code, new_code)
+    _tag_counts_update(left, tag_id, -count)
+    _tag_counts_update(joined, tag_id, count)
 
 
 def _rolled_up(rows: list[tuple[str, int]]) -> Counter[str]:

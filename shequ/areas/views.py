@@ -73,7 +73,7 @@ def area_set_kind_view(request: HttpRequest, code: str) -> HttpResponse:
         lambda: services.area_set_kind(
             actor=request.user, area=area, community_kind=form.cleaned_data["community_kind"]
         ),
-    ):
+    ) is not None:
         messages.success(
             request, _("社区类别已改为 %(kind)s") % {"kind": CommunityKind(area.community_kind).label}
         )

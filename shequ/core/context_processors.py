@@ -16,6 +16,12 @@ def viewer(request: HttpRequest) -> dict[str, Any]:
         "viewer_scope": scope,
         "nav": {
             "registry": scope.has(Perm.REGISTRY_VIEW),
+            "imports": scope.has(Perm.REGISTRY_IMPORT),
+            "standards": scope.has(Perm.STANDARDS_VIEW),
+            "standards_change": scope.has(Perm.STANDARDS_CHANGE),
+            "grids": scope.has(Perm.GRIDS_VIEW),
+            "incidents": scope.has(Perm.INCIDENT_VIEW) or scope.has(Perm.INCIDENT_REPORT),
+            "incidents_report": scope.has(Perm.INCIDENT_REPORT),
             "users": scope.has(Perm.USERS_MANAGE),
             "audit": scope.has(Perm.AUDIT_VIEW),
         },

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from shequ.core.errors import NotFound, PermissionDenied
 from shequ.core.models import BackgroundJob
 
 log = logging.getLogger(__name__)
@@ -123,3 +126,27 @@ def job_progress(job: BackgroundJob, *, done: int, total: int | None = None) -> 
         job.progress_total = total
         fields.append("progress_total")
     BackgroundJob.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in fields})
+
+
+def job_get_own(*, viewer: Any, job_id: Any, kind: str) -> BackgroundJob:
+    """A job of `kind` that `viewer` started; any other (or a malformed id) answers "not found"."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        raise NotFound() from None
+    if getattr(viewer, "pk", None) is None:
+        raise NotFound()
+    job = BackgroundJob.objects.filter(pk=pk, kind=kind, created_by_id=viewer.pk).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+@contextmanager
+def as_job_creator(job: BackgroundJob) -> Iterator[Any]:
+    """Work done for a job runs as the user who started it (their scope, checked again now), in the language
+    of the request that started it (params["language"])."""
+    if job.created_by is None:
+        raise PermissionDenied()
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        yield job.created_by

@@ -89,8 +89,10 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     # A resident reports cases and follows its own (the incidents selectors narrow INCIDENT_REPORT to them).
     Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD, Perm.INCIDENT_REPORT}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
+    # Machine clients read, and file cases (an Open311 integration, e.g. the 12345 hotline).
     Role.MACHINE_CLIENT: frozenset(
-        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW}
+        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW,
+         Perm.INCIDENT_REPORT}
     ),
 }
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +54,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entity_id=data.get("entity_id", ""),
         area=data.get("area", ""),
     )
+    qs: QuerySet[Any]
     if tab == "writes":
         qs = audit_selectors.audit_list(viewer=request.user, filters=filters)
     elif tab == "mine":
@@ -58,7 +62,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     else:
         qs = audit_selectors.access_list(viewer=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for row in page.object_list:
+    rows: list[Any] = list(page.object_list)  # the page's rows get what the template shows
+    for row in rows:
         if tab == "writes":
             shown = audit_selectors.present_write(request.user, row)
             row.change_rows = audit_selectors.change_rows(shown["changes"])

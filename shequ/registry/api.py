@@ -53,10 +53,16 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilters]) -> Res
         status=filters.status,
         household_kind=filters.household_kind,
         household_id=filters.household_id,
-        with_tags=True,
     )
-    page = paginate(qs, filters.page, filters.page_size)
-    return ResidentPage(**PageMeta.of(page), results=[ResidentOut.build(r) for r in page.object_list])
+    page = paginate(
+        qs,
+        filters.page,
+        filters.page_size,
+        rows=lambda ids, order: selectors.resident_rows(viewer=request.user, ids=ids, order_by=order),
+    )
+    return ResidentPage.model_construct(
+        **PageMeta.of(page), results=[ResidentOut.from_row(row) for row in page.object_list]
+    )
 
 
 @router.post("/residents", response={201: ResidentOut}, url_name="registry_residents", summary="Register a resident")

@@ -8,7 +8,7 @@ the masked value as placeholder ("leave empty to keep").
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
@@ -45,6 +45,13 @@ class ServiceErrorsMixin:
                 placed = True
         if not placed:
             form.add_error(None, str(exc.message))
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A form's select field, typed as one (its choices are set per viewer)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
 
 
 def _area_label(area: Area) -> str:
@@ -105,10 +112,10 @@ class ResidentCreateForm(ServiceErrorsMixin, PlaceMixin, forms.Form):
     def __init__(self, *args: Any, viewer: Any, within: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.setup_place(viewer, within, required=False)
-        self.fields["tags"].choices = [(t.code, t.name) for t in selectors.tag_list(viewer=viewer)]
+        choice_field(self, "tags").choices = [(t.code, t.display_name) for t in selectors.tag_list(viewer=viewer)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("household_number") and not data.get("area"):
             self.add_error("area", _("请填写户号，或选择所在社区或网格"))
         return data
@@ -158,8 +165,8 @@ class TagForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Any, exclude: set[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [
-            (t.code, t.name) for t in selectors.tag_list(viewer=viewer) if t.code not in (exclude or set())
+        choice_field(self, "tag").choices = [
+            (t.code, t.display_name) for t in selectors.tag_list(viewer=viewer) if t.code not in (exclude or set())
         ]
 
 
@@ -186,9 +193,10 @@ class HouseholdCreateForm(ServiceErrorsMixin, PlaceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_place(viewer, within, required=True)
         area_code = (self.data.get("area") if self.is_bound else self.initial.get("area")) or ""
-        if not area_code and len(self.fields["area"].choices) == 1:
-            area_code = self.fields["area"].choices[0][0]
-        self.fields["building"].choices = _building_choices(viewer, str(area_code))
+        places = cast(list[tuple[str, str]], choice_field(self, "area").choices)  # a list, set by setup_place
+        if not area_code and len(places) == 1:
+            area_code = places[0][0]
+        choice_field(self, "building").choices = _building_choices(viewer, str(area_code))
         self.fields["area"].widget.attrs.update(
             {
                 "hx-get": reverse("registry:building_options"),
@@ -225,10 +233,10 @@ class HouseholdEditForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         choices = _building_choices(viewer, household.community.code)
         if household.building_id and household.building_id not in {c[0] for c in choices}:
-            choices.append((household.building_id, household.building.address))
-        self.fields["building"].choices = choices
+            choices.append((household.building_id, str(household.building)))
+        choice_field(self, "building").choices = choices
         members = selectors.household_members(viewer=viewer, household=household)
-        self.fields["head"].choices = _BLANK + [(m.pk, m.name) for m in members]
+        choice_field(self, "head").choices = _BLANK + [(m.pk, m.name) for m in members]
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data

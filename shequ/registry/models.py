@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -105,7 +106,9 @@ class Resident(Scoped):
     )
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices, blank=True, default="")
     status = models.CharField(_("状态"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE)
-    tags = models.ManyToManyField("Tag", through="ResidentTag", related_name="residents", blank=True)
+    tags: models.ManyToManyField[Tag, ResidentTag] = models.ManyToManyField(
+        "Tag", through="ResidentTag", related_name="residents", blank=True
+    )
 
     class Meta:
         ordering = ["name_pinyin", "id"]
@@ -159,6 +162,18 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: name_en in English when there is one, else the Chinese name."""
+        return tag_label(self.name, self.name_en)
+
+
+def tag_label(name: str, name_en: str) -> str:
+    """A tag's name for the active language (also for rows read with values_list, without a Tag)."""
+    if name_en and (get_language() or "").lower().startswith("en"):
+        return name_en
+    return name
 
 
 class ResidentTag(models.Model):

@@ -52,14 +52,36 @@ class ResidentOut(Schema):
             sex=resident.sex,
             birth_date=resident.birth_date,
             household_id=resident.household_id,
-            household_number=resident.household.number if resident.household_id else None,
+            household_number=resident.household.number if resident.household else None,
             relation=resident.relation,
             status=resident.status,
             community_code=resident.community.code,
             community_name=resident.community.name,
-            grid_code=resident.grid.code if resident.grid_id else None,
+            grid_code=resident.grid.code if resident.grid else None,
             area_code=resident.area_code,
             tags=[TagBrief(code=t.tag.code, name=t.tag.name) for t in tags] if tags is not None else None,
+        )
+
+    @staticmethod
+    def from_row(row: dict[str, Any]) -> ResidentOut:
+        """From a `selectors.resident_rows` row (already masked and typed by the database): no validation,
+        which for a 50-row page would cost more than the queries."""
+        return ResidentOut.model_construct(
+            id=row["id"],
+            name=row["name"],
+            id_number=row["id_number"],
+            phone=row["phone"],
+            sex=row["sex"],
+            birth_date=row["birth_date"],
+            household_id=row["household_id"],
+            household_number=row["household__number"],
+            relation=row["relation"],
+            status=row["status"],
+            community_code=row["community__code"],
+            community_name=row["community__name"],
+            grid_code=row["grid__code"],
+            area_code=row["area_code"],
+            tags=[TagBrief.model_construct(code=t["code"], name=t["name"]) for t in row["tags"]],
         )
 
 

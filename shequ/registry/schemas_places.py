@@ -1,20 +1,64 @@
-"""API shapes of households, buildings, resident units and tags."""
+"""API shapes of households, buildings, resident units and tags.
+
+Output shapes are read from the model instance (ninja resolvers for the derived fields); the fields shared
+by a create payload and its patch are typed once below, so both check the same limits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from ninja import Schema
 from pydantic import Field
 
-from shequ.registry.models import Building, Household, ResidentUnit, Tag
+from shequ.registry.models import Tag
 from shequ.registry.schemas import PageMeta, ResidentOut
 
 HouseholdKindIn = Literal["permanent", "floating"]
+PlacedT = TypeVar("PlacedT", bound="_Placed")
+
+Address = Annotated[str, Field(max_length=200)]
+Compound = Annotated[str, Field(max_length=100)]
+Short = Annotated[str, Field(max_length=50)]
+Room = Annotated[str, Field(max_length=50)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+UnitName = Annotated[str, Field(max_length=200)]
+CreditCode = Annotated[str, Field(max_length=20, description="统一社会信用代码 (GB 32100), checked")]
+PersonName = Annotated[str, Field(max_length=64)]
+Phone = Annotated[str, Field(max_length=20)]
 
 
-class HouseholdOut(Schema):
+class _Placed(Schema):
+    """A registry row's place: its community and area code (grid-level rows add grid_code).
+
+    `build` copies the fields named like the model's attributes and adds the derived ones (`derived`).
+    """
+
+    community_code: str
+    community_name: str
+    area_code: str
+
+    @classmethod
+    def derived(cls, obj: Any) -> dict[str, Any]:
+        return {"community_code": obj.community.code, "community_name": obj.community.name}
+
+    @classmethod
+    def build(cls: type[PlacedT], obj: Any) -> PlacedT:
+        values = {name: getattr(obj, name, None) for name in cls.model_fields}
+        return cls(**{**values, **cls.derived(obj)})
+
+
+class _InGrid(_Placed):
+    grid_code: str | None
+
+    @classmethod
+    def derived(cls, obj: Any) -> dict[str, Any]:
+        return {**super().derived(obj), "grid_code": obj.grid.code if obj.grid_id else None}
+
+
+class HouseholdOut(_InGrid):
     id: int
     number: str
     kind: str
@@ -23,29 +67,15 @@ class HouseholdOut(Schema):
     room: str
     head_id: int | None
     head_name: str | None
-    community_code: str
-    community_name: str
-    grid_code: str | None
-    area_code: str
     dissolved_at: dt.datetime | None
 
-    @staticmethod
-    def build(h: Household) -> HouseholdOut:
-        return HouseholdOut(
-            id=h.pk,
-            number=h.number,
-            kind=h.kind,
-            building_id=h.building_id,
-            building_address=h.building.address if h.building_id else None,
-            room=h.room,
-            head_id=h.head_id,
-            head_name=h.head.name if h.head_id else None,
-            community_code=h.community.code,
-            community_name=h.community.name,
-            grid_code=h.grid.code if h.grid_id else None,
-            area_code=h.area_code,
-            dissolved_at=h.dissolved_at,
-        )
+    @classmethod
+    def derived(cls, obj: Any) -> dict[str, Any]:
+        return {
+            **super().derived(obj),
+            "building_address": obj.building.address if obj.building_id else None,
+            "head_name": obj.head.name if obj.head_id else None,
+        }
 
 
 class HouseholdDetailOut(HouseholdOut):
@@ -69,43 +99,24 @@ class HouseholdIn(Schema):
     community_code: str | None = Field(None, description="Community or grid code (when no building)")
     building_id: int | None = None
     kind: HouseholdKindIn = "permanent"
-    room: str = Field("", max_length=50)
+    room: Room = ""
     number: str = Field("", max_length=32, description="Empty: numbered automatically")
 
 
 class HouseholdPatch(Schema):
     kind: HouseholdKindIn | None = None
-    building_id: int | None = None
-    room: str | None = Field(None, max_length=50)
+    building_id: int | None = Field(None, description="Another building of the community; members follow its grid")
+    room: Room | None = None
     head_id: int | None = Field(None, description="Must be a current member")
 
 
-class BuildingOut(Schema):
+class BuildingOut(_InGrid):
     id: int
     address: str
     compound: str
     number: str
     latitude: float | None
     longitude: float | None
-    community_code: str
-    community_name: str
-    grid_code: str | None
-    area_code: str
-
-    @staticmethod
-    def build(b: Building) -> BuildingOut:
-        return BuildingOut(
-            id=b.pk,
-            address=b.address,
-            compound=b.compound,
-            number=b.number,
-            latitude=b.latitude,
-            longitude=b.longitude,
-            community_code=b.community.code,
-            community_name=b.community.name,
-            grid_code=b.grid.code if b.grid_id else None,
-            area_code=b.area_code,
-        )
 
 
 class BuildingPage(PageMeta):
@@ -121,22 +132,22 @@ class PlaceFilters(Schema):
 
 class BuildingIn(Schema):
     community_code: str = Field(description="Community or grid code")
-    address: str = Field(max_length=200)
-    compound: str = Field("", max_length=100)
-    number: str = Field("", max_length=50)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    address: Address
+    compound: Compound = ""
+    number: Short = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class BuildingPatch(Schema):
-    address: str | None = Field(None, max_length=200)
-    compound: str | None = Field(None, max_length=100)
-    number: str | None = Field(None, max_length=50)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    address: Address | None = None
+    compound: Compound | None = None
+    number: Short | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
-class UnitOut(Schema):
+class UnitOut(_Placed):
     id: int
     name: str
     credit_code: str
@@ -144,24 +155,6 @@ class UnitOut(Schema):
     address: str
     contact_name: str
     phone: str
-    community_code: str
-    community_name: str
-    area_code: str
-
-    @staticmethod
-    def build(u: ResidentUnit) -> UnitOut:
-        return UnitOut(
-            id=u.pk,
-            name=u.name,
-            credit_code=u.credit_code,
-            kind=u.kind,
-            address=u.address,
-            contact_name=u.contact_name,
-            phone=u.phone,
-            community_code=u.community.code,
-            community_name=u.community.name,
-            area_code=u.area_code,
-        )
 
 
 class UnitPage(PageMeta):
@@ -170,30 +163,34 @@ class UnitPage(PageMeta):
 
 class UnitIn(Schema):
     community_code: str
-    name: str = Field(max_length=200)
-    credit_code: str = Field("", max_length=20, description="统一社会信用代码 (GB 32100), checked")
-    kind: str = Field("", max_length=50)
-    address: str = Field("", max_length=200)
-    contact_name: str = Field("", max_length=64)
-    phone: str = Field("", max_length=20)
+    name: UnitName
+    credit_code: CreditCode = ""
+    kind: Short = ""
+    address: Address = ""
+    contact_name: PersonName = ""
+    phone: Phone = ""
 
 
 class UnitPatch(Schema):
-    name: str | None = Field(None, max_length=200)
-    credit_code: str | None = Field(None, max_length=20)
-    kind: str | None = Field(None, max_length=50)
-    address: str | None = Field(None, max_length=200)
-    contact_name: str | None = Field(None, max_length=64)
-    phone: str | None = Field(None, max_length=20)
+    name: UnitName | None = None
+    credit_code: CreditCode | None = None
+    kind: Short | None = None
+    address: Address | None = None
+    contact_name: PersonName | None = None
+    phone: Phone | None = None
 
 
 class TagOut(Schema):
     code: str
     name: str
     name_en: str
+    display_name: str = Field(description="The name in the request's language (Accept-Language): name_en in English")
     owner_line: str
     sensitive: bool
 
     @staticmethod
     def build(t: Tag) -> TagOut:
-        return TagOut(code=t.code, name=t.name, name_en=t.name_en, owner_line=t.owner_line, sensitive=t.sensitive)
+        return TagOut(
+            code=t.code, name=t.name, name_en=t.name_en, display_name=t.display_name, owner_line=t.owner_line,
+            sensitive=t.sensitive,
+        )

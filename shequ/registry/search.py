@@ -6,17 +6,24 @@ Kinds:
 - id: the full 18-digit number (15-digit legacy numbers are upgraded), or its last 4+ characters;
 - phone: the full number, or its last 4+ digits;
 - address: building address or compound contains — matched on the (small) building table first, then
-  residents are found through their household, never by a leading-wildcard scan of residents;
+  residents are found through their household, never by a leading-wildcard scan of residents (the
+  households are looked up first and, when few, passed as a list of ids: a sub-query instead leaves the
+  join to the planner's loose estimate of a "contains" match, and it hash-joins all households);
 - auto: guessed from the text.
 
 Every resident lookup is a prefix LIKE on a column with a varchar_pattern_ops index (name, name_pinyin,
 name_initials, id_number_rev, phone, phone_rev) or an equality, so PostgreSQL answers from indexes;
-"last N digits" becomes a prefix match on the reversed copies.
+"last N digits" becomes a prefix match on the reversed copies. A pinyin key that cannot start any full
+pinyin (`cj`, `wxm`: no syllable starts that way) is matched on the initials only, and one that cannot be
+initials (`wangxiaoming`: no syllable starts with i, u or v) on the full pinyin only: one index, not an OR
+of two; initials alone are answered from the covering index of migration 0003 without visiting the table.
+On PostgreSQL the building address/compound "contains" match uses the trigram indexes of migration 0003.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from django.db.models import Q
 
@@ -115,7 +122,61 @@ def pinyin_q(text: str) -> Q:
     key = re.sub(r"[^a-z]", "", text.lower())
     if not key:
         return _NOTHING
-    return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    as_initials, as_pinyin = could_be_initials(key), could_be_pinyin(key)
+    if as_initials and as_pinyin:
+        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    if as_initials:
+        return Q(name_initials__startswith=key)
+    if as_pinyin:
+        return Q(name_pinyin__startswith=key)
+    return _NOTHING
+
+
+@cache
+def _syllables() -> tuple[frozenset[str], frozenset[str]]:
+    """Every toneless syllable pypinyin can write (the same data that fills name_pinyin), and their prefixes.
+
+    Derived from pypinyin's own dictionary (~40 ms once per process), so it follows a pypinyin upgrade.
+    """
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
+
+    marked = {reading for readings in pinyin_dict.values() for reading in readings.split(",")}
+    syllables = frozenset(convert(r, Style.NORMAL, strict=True).lower() for r in marked)
+    prefixes = frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
+    return syllables, prefixes
+
+
+def could_be_pinyin(key: str) -> bool:
+    """True if some run of syllables starts with `key` (so some name_pinyin may): a prefix test by DP."""
+    try:
+        syllables, prefixes = _syllables()
+    except Exception:  # no pypinyin data: never narrow the search
+        return True
+    longest = max(map(len, syllables))
+    reachable = [False] * (len(key) + 1)
+    reachable[0] = True
+    for start in range(len(key)):
+        if not reachable[start]:
+            continue
+        tail = key[start:]
+        if tail in prefixes:
+            return True  # the rest of the key is the start of one more syllable
+        for end in range(start + 1, min(len(key), start + longest) + 1):
+            if key[start:end] in syllables:
+                reachable[end] = True
+    return reachable[len(key)]
+
+
+def could_be_initials(key: str) -> bool:
+    """Initials are the first letters of syllables: none starts with i, u or v."""
+    try:
+        syllables, _prefixes = _syllables()
+    except Exception:  # no pypinyin data: never narrow the search
+        return True
+    firsts = {s[0] for s in syllables if s}
+    return set(key) <= firsts
 
 
 def id_q(text: str) -> Q:
@@ -154,7 +215,8 @@ def address_q(text: str, *, building_scope: Q | None = None) -> Q:
     buildings = Building.objects.filter(Q(address__contains=text) | Q(compound__contains=text))
     if building_scope is not None:
         buildings = buildings.filter(building_scope)
-    households = Household.objects.filter(building__in=buildings.values("pk"))
+    # no ORDER BY (Household.Meta orders by number): any 1,001 ids tell "few or many", and a sort costs
+    households = Household.objects.filter(building__in=buildings.values("pk")).order_by()
     ids = list(households.values_list("pk", flat=True)[: ADDRESS_HOUSEHOLDS_INLINE + 1])
     if not ids:
         return _NOTHING

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.registry import policies, selectors, services
 from shequ.registry.forms import HouseholdCreateForm, HouseholdEditForm
-from shequ.registry.models import HouseholdKind
+from shequ.registry.models import Household, HouseholdKind
 from shequ.registry.paging import paginate
 from shequ.registry.privacy import masked_identity
-from shequ.registry.viewutils import area_or_none, base_query, render_form, run_service
+from shequ.registry.viewutils import RecordPages, area_or_none, base_query, create_page, edit_page
+
+HOUSEHOLDS = RecordPages("registry:household_list", "registry:household_detail", gettext_lazy("户"))
 
 
 @login_required
@@ -72,32 +73,26 @@ def household_create(request: HttpRequest) -> HttpResponse:
         within = within or building.area_code
         initial = {"area": building.area_code, "building": building.pk}
     form = HouseholdCreateForm(request.POST or None, viewer=request.user, within=within, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> Household:
         data = form.cleaned_data
-        building = None
-        if data["building"]:
-            building = selectors.building_get(viewer=request.user, pk=data["building"])
-        household = run_service(
-            form,
-            lambda: services.household_create(
-                actor=request.user,
-                community=None if building else data["area"],
-                building=building,
-                number=data["number"].strip(),
-                kind=data["kind"],
-                room=data["room"],
-            ),
+        chosen = selectors.building_get(viewer=request.user, pk=data["building"]) if data["building"] else None
+        return services.household_create(
+            actor=request.user,
+            community=None if chosen else data["area"],
+            building=chosen,
+            number=data["number"].strip(),
+            kind=data["kind"],
+            room=data["room"],
         )
-        if household is not None:
-            messages.success(request, _("已建立户 %(n)s") % {"n": household.number})
-            return redirect("registry:household_detail", pk=household.pk)
-    return render_form(
+
+    return create_page(
         request,
         form,
+        HOUSEHOLDS,
+        create=create,
         title=_("新建户"),
-        cancel_url=reverse("registry:household_list"),
-        crumbs=[(reverse("registry:household_list"), _("户"))],
-        hint=_("可选范围过多，仅列出部分；请从区域页面进入以缩小范围") if form.place_truncated else "",
+        done=lambda household: _("已建立户 %(n)s") % {"n": household.number},
     )
 
 
@@ -106,18 +101,13 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(viewer=request.user, pk=pk)
     policies.require_change(request.user, household.area_code)
     form = HouseholdEditForm(request.POST or None, viewer=request.user, household=household)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if run_service(form, lambda: services.household_update(actor=request.user, household=household, **changes)):
-            messages.success(request, _("已保存"))
-            return redirect("registry:household_detail", pk=household.pk)
-    detail_url = reverse("registry:household_detail", args=[household.pk])
-    return render_form(
+    return edit_page(
         request,
         form,
+        HOUSEHOLDS,
+        household,
+        update=lambda changes: services.household_update(actor=request.user, household=household, **changes),
         title=_("编辑户 %(n)s") % {"n": household.number},
-        cancel_url=detail_url,
-        crumbs=[(reverse("registry:household_list"), _("户")), (detail_url, household.number)],
     )
 
 

@@ -2,20 +2,89 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.registry import policies, selectors, services
 from shequ.registry.forms import BuildingCreateForm, BuildingFieldsForm, UnitCreateForm, UnitFieldsForm
 from shequ.registry.paging import paginate
-from shequ.registry.viewutils import area_or_none, base_query, render_form, run_service
+from shequ.registry.viewutils import RecordPages, area_or_none, base_query, create_page, edit_page
 
-_TRUNCATED = gettext_lazy("可选范围过多，仅列出部分；请从区域页面进入以缩小范围")
+BUILDINGS = RecordPages("registry:building_list", "registry:building_detail", gettext_lazy("楼栋"))
+UNITS = RecordPages("registry:unit_list", "registry:unit_detail", gettext_lazy("驻区单位"))
+
+
+def _list(request: HttpRequest, template: str, select: Callable[..., QuerySet[Any]]) -> HttpResponse:
+    filters = {"q": request.GET.get("q", "").strip(), "area": request.GET.get("area", "").strip()}
+    qs = select(viewer=request.user, q=filters["q"], area_code=filters["area"])
+    return render(
+        request,
+        template,
+        {
+            "page": paginate(qs, request.GET.get("page")),
+            "filters": filters,
+            "area": area_or_none(request, filters["area"]),
+            "base_query": base_query(request),
+            "can_change": policies.can_change(request.user),
+        },
+    )
+
+
+def _create_view(
+    pages: RecordPages,
+    form_class: type[Any],
+    create: Callable[..., Any],
+    *,
+    title: Promise,
+    done: Callable[[Any], str],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """The create page of a place-like record: the form's `area` and its changes() go to `create`."""
+
+    @login_required
+    def view(request: HttpRequest) -> HttpResponse:
+        policies.require_change(request.user)
+        form = form_class(request.POST or None, viewer=request.user, within=request.GET.get("area", ""))
+        return create_page(
+            request,
+            form,
+            pages,
+            create=lambda: create(actor=request.user, community=form.cleaned_data["area"], **form.changes()),
+            title=str(title),
+            done=done,
+        )
+
+    return view
+
+
+def _edit_view(
+    pages: RecordPages,
+    get: Callable[..., Any],
+    form_class: type[Any],
+    update: Callable[[Any, Any, dict[str, Any]], Any],
+    *,
+    title: Promise,
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The edit page of a place-like record: every field of the form starts from the record."""
+
+    @login_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        record = get(viewer=request.user, pk=pk)
+        policies.require_change(request.user, record.area_code)
+        initial = {name: getattr(record, name) for name in form_class.base_fields}
+        form = form_class(request.POST or None, initial=initial)
+        return edit_page(
+            request, form, pages, record, update=lambda changes: update(request.user, record, changes), title=str(title)
+        )
+
+    return view
 
 
 # -- buildings ---------------------------------------------------------------------------------------
@@ -23,20 +92,7 @@ _TRUNCATED = gettext_lazy("可选范围过多，仅列出部分；请从区域�
 
 @login_required
 def building_list(request: HttpRequest) -> HttpResponse:
-    filters = {"q": request.GET.get("q", "").strip(), "area": request.GET.get("area", "").strip()}
-    qs = selectors.building_list(viewer=request.user, q=filters["q"], area_code=filters["area"])
-    page = paginate(qs, request.GET.get("page"))
-    return render(
-        request,
-        "registry/building_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "area": area_or_none(request, filters["area"]),
-            "base_query": base_query(request),
-            "can_change": policies.can_change(request.user),
-        },
-    )
+    return _list(request, "registry/building_list.html", selectors.building_list)
 
 
 @login_required
@@ -56,47 +112,20 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def building_create(request: HttpRequest) -> HttpResponse:
-    policies.require_change(request.user)
-    form = BuildingCreateForm(request.POST or None, viewer=request.user, within=request.GET.get("area", ""))
-    if request.method == "POST" and form.is_valid():
-        fields = form.changes()
-        building = run_service(
-            form, lambda: services.building_create(actor=request.user, community=form.cleaned_data["area"], **fields)
-        )
-        if building is not None:
-            messages.success(request, _("已登记楼栋 %(a)s") % {"a": building.address})
-            return redirect("registry:building_detail", pk=building.pk)
-    return render_form(
-        request,
-        form,
-        title=_("登记楼栋"),
-        cancel_url=reverse("registry:building_list"),
-        crumbs=[(reverse("registry:building_list"), _("楼栋"))],
-        hint=_TRUNCATED if form.place_truncated else "",
-    )
-
-
-@login_required
-def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    building = selectors.building_get(viewer=request.user, pk=pk)
-    policies.require_change(request.user, building.area_code)
-    initial = {k: getattr(building, k) for k in ("compound", "number", "address", "latitude", "longitude")}
-    form = BuildingFieldsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if run_service(form, lambda: services.building_update(actor=request.user, building=building, **changes)):
-            messages.success(request, _("已保存"))
-            return redirect("registry:building_detail", pk=building.pk)
-    detail_url = reverse("registry:building_detail", args=[building.pk])
-    return render_form(
-        request,
-        form,
-        title=_("编辑楼栋"),
-        cancel_url=detail_url,
-        crumbs=[(reverse("registry:building_list"), _("楼栋")), (detail_url, building.address)],
-    )
+building_create = _create_view(
+    BUILDINGS,
+    BuildingCreateForm,
+    services.building_create,
+    title=gettext_lazy("登记楼栋"),
+    done=lambda building: _("已登记楼栋 %(a)s") % {"a": building.address},
+)
+building_edit = _edit_view(
+    BUILDINGS,
+    selectors.building_get,
+    BuildingFieldsForm,
+    lambda actor, building, changes: services.building_update(actor=actor, building=building, **changes),
+    title=gettext_lazy("编辑楼栋"),
+)
 
 
 # -- resident units ----------------------------------------------------------------------------------
@@ -104,20 +133,7 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    filters = {"q": request.GET.get("q", "").strip(), "area": request.GET.get("area", "").strip()}
-    qs = selectors.unit_list(viewer=request.user, q=filters["q"], area_code=filters["area"])
-    page = paginate(qs, request.GET.get("page"))
-    return render(
-        request,
-        "registry/unit_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "area": area_or_none(request, filters["area"]),
-            "base_query": base_query(request),
-            "can_change": policies.can_change(request.user),
-        },
-    )
+    return _list(request, "registry/unit_list.html", selectors.unit_list)
 
 
 @login_required
@@ -126,51 +142,21 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registry/unit_detail.html",
-        {
-            "unit": unit,
-            "can_change": policies.can_change(request.user, unit.area_code),
-        },
+        {"unit": unit, "can_change": policies.can_change(request.user, unit.area_code)},
     )
 
 
-@login_required
-def unit_create(request: HttpRequest) -> HttpResponse:
-    policies.require_change(request.user)
-    form = UnitCreateForm(request.POST or None, viewer=request.user, within=request.GET.get("area", ""))
-    if request.method == "POST" and form.is_valid():
-        fields = form.changes()
-        unit = run_service(
-            form, lambda: services.unit_create(actor=request.user, community=form.cleaned_data["area"], **fields)
-        )
-        if unit is not None:
-            messages.success(request, _("已登记驻区单位 %(n)s") % {"n": unit.name})
-            return redirect("registry:unit_detail", pk=unit.pk)
-    return render_form(
-        request,
-        form,
-        title=_("登记驻区单位"),
-        cancel_url=reverse("registry:unit_list"),
-        crumbs=[(reverse("registry:unit_list"), _("驻区单位"))],
-        hint=_TRUNCATED if form.place_truncated else "",
-    )
-
-
-@login_required
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = selectors.unit_get(viewer=request.user, pk=pk)
-    policies.require_change(request.user, unit.area_code)
-    initial = {k: getattr(unit, k) for k in ("name", "credit_code", "kind", "address", "contact_name", "phone")}
-    form = UnitFieldsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if run_service(form, lambda: services.unit_update(actor=request.user, unit=unit, **changes)):
-            messages.success(request, _("已保存"))
-            return redirect("registry:unit_detail", pk=unit.pk)
-    detail_url = reverse("registry:unit_detail", args=[unit.pk])
-    return render_form(
-        request,
-        form,
-        title=_("编辑驻区单位"),
-        cancel_url=detail_url,
-        crumbs=[(reverse("registry:unit_list"), _("驻区单位")), (detail_url, unit.name)],
-    )
+unit_create = _create_view(
+    UNITS,
+    UnitCreateForm,
+    services.unit_create,
+    title=gettext_lazy("登记驻区单位"),
+    done=lambda unit: _("已登记驻区单位 %(n)s") % {"n": unit.name},
+)
+unit_edit = _edit_view(
+    UNITS,
+    selectors.unit_get,
+    UnitFieldsForm,
+    lambda actor, unit, changes: services.unit_update(actor=actor, unit=unit, **changes),
+    title=gettext_lazy("编辑驻区单位"),
+)

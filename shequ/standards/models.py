@@ -82,7 +82,13 @@ class ComplianceResult(models.Model):
     """One community × year × rule. Rebuilt by standards.compliance; `area_code` is the community's code,
     so roll-ups to sub-district, district and city are prefix filters, never recursion."""
 
-    community = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    # No database-level foreign keys and no single-column indexes on them: the table is derived and replaced
+    # wholesale by the recompute (~400,000 rows for a city), and PostgreSQL's per-row FK check (SELECT … FOR KEY
+    # SHARE on the area and the version) cost more than the write itself. Django still cascades / nulls these on
+    # delete; lookups by community use the unique (community, year, rule) index.
+    community = models.ForeignKey(
+        "areas.Area", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     area_code = models.CharField(max_length=15)
     community_kind = models.CharField(max_length=16, blank=True, default="")
     year = models.PositiveSmallIntegerField()
@@ -92,7 +98,7 @@ class ComplianceResult(models.Model):
     threshold = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     gap = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)  # ≥ 0, in the rule's unit
     policy_version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
+                                       related_name="+", db_constraint=False, db_index=False)
     detail = models.JSONField(default=dict, blank=True)  # e.g. {"missing": [...], "extra": [...]}
     computed_at = models.DateTimeField()
 
@@ -100,8 +106,16 @@ class ComplianceResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["community", "year", "rule"], name="uniq_compliance_result"),
         ]
+        # Pattern operator classes: subtree filters are `area_code LIKE '<code>%'`, which a btree in the database's
+        # (non-C) collation cannot serve; byte-wise keys are also cheaper to maintain on the recompute's bulk writes.
         indexes = [
-            models.Index(fields=["year", "rule", "area_code"], name="compliance_year_rule_code"),
-            models.Index(fields=["area_code", "year"], name="compliance_code_year"),
+            models.Index(
+                fields=["year", "rule", "area_code"],
+                name="compliance_year_rule_code",
+                opclasses=["int2_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["area_code", "year"], name="compliance_code_year", opclasses=["varchar_pattern_ops", "int2_ops"]
+            ),
         ]
         verbose_name = _("达标结果")

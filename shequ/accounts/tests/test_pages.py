@@ -8,12 +8,7 @@ from django.test import Client
 from shequ.accounts.models import ApiToken, RoleAssignment, User
 from shequ.core.models import AuditLog
 from shequ.core.roles import Role
-
-
-def login(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
+from shequ.core.testing.clients import login
 
 
 def test_login_page_and_login(world):

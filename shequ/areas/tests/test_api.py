@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
-from django.test import Client
 from django.urls import reverse
 
 from shequ.areas.models import Area
 from shequ.core.roles import Role
+from shequ.core.testing.clients import ApiClient
+from shequ.core.testing.clients import assert_error as error
 from shequ.core.testing.factories import make_user
 from shequ.registry import services
 
 BASE = "/api/v1/areas"
 
 
-class Api:
-    def __init__(self, user):
-        self.client = Client()
-        self.client.force_login(user)
-
-    def get(self, path, **params):
-        return self.client.get(BASE + path, params)
-
-    def send(self, method, path, body=None):
-        return self.client.generic(method, BASE + path, json.dumps(body or {}), content_type="application/json")
-
-
-def error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "details"}
-    if code:
-        assert body["code"] == code
-    return body
+class Api(ApiClient):
+    base = BASE
 
 
 def test_named_operations():

@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shequ.areas.models import Area, AreaStats, AreaTagCount
 from shequ.areas.stats import stats_rebuild
 from shequ.core.models import AuditLog
 from shequ.core.roles import Role
-from shequ.core.testing.factories import make_id_number, make_user
+from shequ.core.testing.clients import login
+from shequ.core.testing.clients import page_text as ok
+from shequ.core.testing.factories import make_residents, make_user
 from shequ.registry import services
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def ok(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.content.decode()
-
-
 def stat(body: str, name: str) -> str:
-    return re.search(rf'data-testid="stat-{name}">([\d,]+)<', body).group(1)
+    match = re.search(rf'data-testid="stat-{name}">([\d,]+)<', body)
+    assert match, name
+    return match.group(1)
 
 
 def test_index_starts_at_the_home_areas(world):
@@ -81,14 +71,7 @@ def test_area_page_reads_counts_without_recursion(world, django_assert_max_num_q
     client = login(world.admin)
     url = reverse("areas:detail", args=[world.city.code])
     client.get(url)
-    for i in range(30):
-        services.resident_create(
-            actor=world.admin,
-            name=f"居民{i}",
-            id_number=make_id_number(dt.date(1980, 1, 1) + dt.timedelta(days=i)),
-            community=world.community_b,
-            tags=["elderly"],
-        )
+    make_residents(30, actor=world.admin, community=world.community_b, tags=["elderly"])
     with django_assert_max_num_queries(12):
         body = ok(client, url)
     assert stat(body, "residents") == "33"

@@ -29,3 +29,18 @@ def make_user(username: str, role: str | None = None, area: Area | None = None, 
     if role and area:
         RoleAssignment.objects.create(user=user, role=role, area=area)
     return user
+
+
+def make_residents(
+    count: int, *, actor: Any, prefix: str = "居民", born: dt.date = dt.date(1980, 1, 1), **fields: Any
+) -> list[Any]:
+    """`count` residents created through the service, named prefix00, prefix01, ... and born a day apart;
+    `fields` (household or community, tags, ...) go to resident_create as they are."""
+    from shequ.registry import services
+
+    return [
+        services.resident_create(
+            actor=actor, name=f"{prefix}{i:02d}", id_number=make_id_number(born + dt.timedelta(days=i)), **fields
+        )
+        for i in range(count)
+    ]

@@ -149,6 +149,9 @@ def _detach_outsiders(model: type[models.Model]) -> None:
 @transaction.atomic
 def demo_wipe(*, city_code: str = PLAN.city_code) -> None:
     """Remove the registry, the demo users and the generated communities and grids (not the real areas)."""
+    from shequ.standards.generator import standards_facts_delete
+
+    standards_facts_delete(root_code=city_code)  # premises, staff and funds point at the generated communities
     for model in _REGISTRY_MODELS:
         _detach_outsiders(model)
     for model in _REGISTRY_MODELS:
@@ -162,6 +165,17 @@ def demo_wipe(*, city_code: str = PLAN.city_code) -> None:
     except ProtectedError as exc:
         names = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
         raise ValueError(_("以下数据仍引用生成的社区或网格，无法重建：%(what)s") % {"what": "、".join(names)}) from None
+
+
+def _standards_build(*, city_code: str, seed: int) -> None:
+    """Premises, staff, evaluations and funds for every community and village, then their compliance results."""
+    from shequ.standards.compliance import compliance_recompute, default_years
+    from shequ.standards.generator import generate_standards_facts
+
+    years = default_years()
+    if years:
+        generate_standards_facts(root_code=city_code, years=range(years[0], years[-1] + 1), seed=seed)
+        compliance_recompute(actor=None, area_code=city_code, years=years)
 
 
 def demo_build(
@@ -218,6 +232,7 @@ def demo_build(
     writer.finish()
     stats_rebuild()
     demo_users_create(city_code=plan.city_code, central_district=plan.central_district)
+    _standards_build(city_code=plan.city_code, seed=seed)
     summary.seconds = round(time.monotonic() - started, 1)
     audit_record(
         actor=None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -10,6 +9,7 @@ from django.utils.http import content_disposition_header
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from shequ.core.job_schemas import JobOut
 from shequ.core.models import BackgroundJob
 from shequ.registry.importing import services
 from shequ.registry.importing.columns import KIND_LABELS
@@ -20,19 +20,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TRUE = ("1", "true", "yes", "on")
 
 
-class ImportJobOut(Schema):
-    id: uuid.UUID
+class ImportJobOut(JobOut):
     import_kind: str
     filename: str
     dry_run: bool
     all_or_nothing: bool
-    status: str
-    progress_done: int
-    progress_total: int
-    percent: int
     result: dict[str, Any]
-    error: str
-    status_url: str
     report_url: str
     commit_url: str
 
@@ -40,18 +33,12 @@ class ImportJobOut(Schema):
     def build(job: BackgroundJob) -> ImportJobOut:
         base = "/api/v1/registry/imports/jobs/" + str(job.pk)
         return ImportJobOut(
-            id=job.pk,
+            **JobOut.common(job, base),
             import_kind=job.params.get("kind", ""),
             filename=job.params.get("filename", ""),
             dry_run=bool(job.params.get("dry_run")),
             all_or_nothing=bool(job.params.get("all_or_nothing")),
-            status=job.status,
-            progress_done=job.progress_done,
-            progress_total=job.progress_total,
-            percent=job.percent,
             result=job.result or {},
-            error=job.error,
-            status_url=base,
             report_url=base + "/report",
             commit_url=base + "/commit" if job.params.get("dry_run") else "",
         )

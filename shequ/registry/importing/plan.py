@@ -215,6 +215,7 @@ class ResidentPlanner(HouseholdsMixin, Planner):
         numbers = [r.id.number for r in rows]
         res, hh, tag = Resident._meta.db_table, Household._meta.db_table, ResidentTag._meta.db_table
         # Table names come from the models; values are parameters.
+        params: list[Any]
         if connection.vendor == "postgresql":
             tags_sql = f"ARRAY(SELECT t.tag_id FROM {tag} t WHERE t.resident_id = r.id)"  # noqa: S608
             where, params = "r.id_number = ANY(%s)", [numbers]

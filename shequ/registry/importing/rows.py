@@ -29,13 +29,13 @@ from shequ.registry.importing.columns import (
     normalise_header,
 )
 from shequ.registry.importing.fastpath import parse_id_fast
+from shequ.registry.importing.tags import TagVocabulary
 from shequ.registry.models import Building, Household, Resident, Tag
 from shequ.registry.phones import PhoneError, normalise_phone
 
 RowError = tuple[str, str, str]  # column header, value, reason
 _HOUSEHOLD_NUMBER = re.compile(r"^[0-9A-Za-z\-]+$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
 _CODE_LIKE = ("id_number", "household_number", "phone", "area_code")
 _SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})  # no-break and ideographic spaces from spreadsheets
 
@@ -93,12 +93,8 @@ class Context:
         self.today = dt.date.today()
         self._areas: dict[str, AreaRef | None] = {}
         self._area_names: dict[str, str] = {}
-        self.tags_by_label: dict[str, int] = {}
-        for tag in tags:
-            self.tags_by_label[normalise_header(tag.code)] = tag.pk
-            self.tags_by_label[normalise_header(tag.name)] = tag.pk
-        self.tag_names = "、".join(t.name for t in tags)
-        self.tag_codes = {t.pk: t.code for t in tags}
+        self.tags = TagVocabulary(tags)
+        self.tag_codes = self.tags.codes
 
     def in_scope(self, code: str) -> bool:
         return any(code.startswith(prefix) for prefix in self.scope_codes)
@@ -305,16 +301,10 @@ class ResidentValidator(RowValidator):
         area = self._area(texts, errors)
         building = self._text(texts, "building_address", _max_length(Building, "address", 200), errors)
         room = self._text(texts, "room", _max_length(Household, "room", 50), errors)
-        tag_ids: list[int] = []
-        for label in _TAG_SPLIT.split(texts["tags"]) if texts.get("tags") else ():
-            if not label:
-                continue
-            tag_id = self.ctx.tags_by_label.get(normalise_header(label))
-            if tag_id is None:
-                errors.append((self.header_of("tags"), label, _("未知标签“%(tag)s”，可用的标签：%(tags)s") % {
-                    "tag": label, "tags": self.ctx.tag_names}))
-            elif tag_id not in tag_ids:
-                tag_ids.append(tag_id)
+        tag_ids, unknown_tags = self.ctx.tags.parse(texts.get("tags") or "")
+        for label in unknown_tags:
+            errors.append((self.header_of("tags"), label, _("未知标签“%(tag)s”，可用的标签：%(tags)s") % {
+                "tag": label, "tags": self.ctx.tags.names}))
         if household_number is None and (kind or building or room):
             errors.append((self.header_of("household_number"), "", _(
                 "填写了户别、楼栋地址或门牌/房号时，必须同时填写户号")))

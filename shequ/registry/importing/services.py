@@ -19,8 +19,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from shequ.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from shequ.core.jobs import job_progress, job_start, register_job
+from shequ.core.errors import ApplicationError, NotFound, ValidationFailed
+from shequ.core.jobs import as_job_creator, job_get_own, job_progress, job_start, register_job
 from shequ.core.models import BackgroundJob
 from shequ.registry.importing.columns import KINDS
 from shequ.registry.importing.engine import _common_prefix, import_scope, run_import
@@ -124,14 +124,7 @@ def import_start(*, actor: Any, kind: str, upload: dict[str, Any], dry_run: bool
 
 
 def import_job_get(*, viewer: Any, job_id: Any) -> BackgroundJob:
-    try:
-        pk = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFound() from None
-    job = BackgroundJob.objects.filter(pk=pk, kind=JOB_KIND, created_by_id=getattr(viewer, "pk", -1)).first()
-    if job is None or getattr(viewer, "pk", None) is None:
-        raise NotFound()
-    return job
+    return job_get_own(viewer=viewer, job_id=job_id, kind=JOB_KIND)
 
 
 def import_jobs_recent(*, viewer: Any, limit: int = 10) -> list[BackgroundJob]:
@@ -171,14 +164,12 @@ def import_report(*, job: BackgroundJob) -> Path:
 @register_job(JOB_KIND)
 def import_job_run(job: BackgroundJob) -> dict[str, Any]:
     params = job.params
-    if job.created_by is None:
-        raise PermissionDenied()
-    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
+    with as_job_creator(job) as actor:
         result = run_import(
             kind=params["kind"],
             path=upload_path(params),
             filename=params["filename"],
-            actor=job.created_by,
+            actor=actor,
             dry_run=bool(params.get("dry_run", True)),
             all_or_nothing=bool(params.get("all_or_nothing", False)),
             batch_id=str(job.pk),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.registry.importing import views
+from shequ.registry.importing import export_views, views
 
 app_name = "imports"
 urlpatterns = [
@@ -11,5 +11,8 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/commit/", views.commit, name="commit"),
     path("jobs/<uuid:job_id>/report/", views.report, name="report"),
     path("templates/<str:kind>/", views.template, name="template"),
-    path("export/residents/", views.export_residents, name="export_residents"),
+    path("export/residents/", export_views.export_residents, name="export_residents"),
+    path("export/jobs/<uuid:job_id>/", export_views.export_job, name="export_job"),
+    path("export/jobs/<uuid:job_id>/status/", export_views.export_job_status, name="export_job_status"),
+    path("export/jobs/<uuid:job_id>/download/", export_views.export_download, name="export_download"),
 ]

@@ -1,19 +1,17 @@
-"""Import pages (upload → dry run with progress → report → commit) and the resident export download."""
+"""Import pages: upload → dry run with progress → report → commit. The export download is in export_views.py."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ApplicationError
 from shequ.core.models import BackgroundJob
-from shequ.registry.exporting import ExportFilters, resident_export
 from shequ.registry.importing import services
 from shequ.registry.importing.columns import COLUMNS, KIND_LABELS, KINDS
 from shequ.registry.importing.engine import import_scope
@@ -134,22 +132,3 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
-
-
-@login_required
-def export_residents(request: HttpRequest) -> HttpResponseBase:
-    """GET with the resident list's filters (q, kind, area, tag, status). unmask=1 asks for a reason first."""
-    filters = ExportFilters.from_mapping(request.GET)
-    unmask = request.GET.get("unmask") in ("1", "true", "on")
-    reason = request.GET.get("reason", "")
-    if unmask and not reason.strip():
-        return render(request, "registry/import/export_reason.html", {"filters": filters, "query": request.GET})
-    try:
-        exported = resident_export(viewer=request.user, filters=filters, unmask=unmask, reason=reason)
-    except ApplicationError as exc:
-        if exc.status == 422 and unmask:
-            return render(request, "registry/import/export_reason.html",
-                          {"filters": filters, "query": request.GET, "error": exc}, status=422)
-        raise
-    name = f"居民导出-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    return FileResponse(exported.open(), as_attachment=True, filename=name, content_type=XLSX)

@@ -28,9 +28,10 @@ def resolve_community(community: Area | int | str) -> Area:
         area = community
     else:
         lookup = {"code": community} if isinstance(community, str) else {"pk": community}
-        area = Area.objects.filter(**lookup).first()
-        if area is None:
+        found = Area.objects.filter(**lookup).first()
+        if found is None:
             raise NotFound()
+        area = found
     if area.level == Level.GRID:
         assert area.parent is not None
         return area.parent

@@ -51,7 +51,10 @@ def apply_identity(resident: Resident, *, name: str | None = None, id_number: An
 
 def duplicate_id_error(actor: Any, id_number: str, exclude_pk: int | None = None) -> Conflict | None:
     """A duplicate is refused; the message names the existing record only if the actor may see it."""
-    existing = Resident.objects.filter(id_number=id_number).exclude(pk=exclude_pk).select_related("community").first()
+    others = Resident.objects.filter(id_number=id_number)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    existing = others.select_related("community").first()
     if existing is None:
         return None
     if viewer_scope(actor).has(Perm.REGISTRY_VIEW, existing.area_code):

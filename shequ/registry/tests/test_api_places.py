@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from django.test import Client
 from django.urls import reverse
 
 from shequ.areas.models import AreaStats
+from shequ.core.testing.clients import ApiClient
+from shequ.core.testing.clients import assert_error as error
 from shequ.registry import services
 from shequ.registry.models import Building, Household, ResidentUnit
 
@@ -15,23 +16,8 @@ BASE = "/api/v1/registry"
 VALID_USCC = "91430100MA4L16JQ9D"
 
 
-class Api:
-    def __init__(self, user):
-        self.client = Client()
-        self.client.force_login(user)
-
-    def get(self, path, **params):
-        return self.client.get(BASE + path, params)
-
-    def send(self, method, path, body=None):
-        return self.client.generic(method, BASE + path, json.dumps(body or {}), content_type="application/json")
-
-
-def error(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "details"}
-    return body
+class Api(ApiClient):
+    base = BASE
 
 
 def test_named_operations():

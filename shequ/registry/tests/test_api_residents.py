@@ -12,32 +12,16 @@ from django.urls import reverse
 from shequ.accounts.models import ApiToken
 from shequ.core.models import AccessLog
 from shequ.core.roles import Role
-from shequ.core.testing.factories import make_id_number, make_user
+from shequ.core.testing.clients import ApiClient, assert_error
+from shequ.core.testing.factories import make_id_number, make_residents, make_user
 from shequ.registry import services
 from shequ.registry.models import HouseholdMembership, Resident
 
 BASE = "/api/v1/registry"
 
 
-class Api:
-    def __init__(self, user):
-        self.client = Client()
-        self.client.force_login(user)
-
-    def get(self, path, **params):
-        return self.client.get(BASE + path, params)
-
-    def send(self, method, path, body=None):
-        return self.client.generic(method, BASE + path, json.dumps(body or {}), content_type="application/json")
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "details"}
-    if code:
-        assert body["code"] == code
-    return body
+class Api(ApiClient):
+    base = BASE
 
 
 def test_operations_are_reachable_by_name():
@@ -96,14 +80,8 @@ def test_bad_filters_are_422_in_the_one_shape(world):
 def test_list_api_has_no_n_plus_one(world, django_assert_max_num_queries):
     api = Api(world.worker)
     api.get("/residents")
-    for i in range(60):
-        services.resident_create(
-            actor=world.admin,
-            name=f"批量{i:02d}",
-            id_number=make_id_number(dt.date(1991, 1, 1) + dt.timedelta(days=i)),
-            household=world.household,
-            tags=["elderly"],
-        )
+    make_residents(60, actor=world.admin, prefix="批量", born=dt.date(1991, 1, 1), household=world.household,
+                   tags=["elderly"])
     with django_assert_max_num_queries(10):
         response = api.get("/residents", page_size=100)
     assert len(response.json()["results"]) == 62

@@ -2,57 +2,27 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from shequ.core.models import BackgroundJob
+from shequ.core.testing.browser import BROWSER_MARKS, log_in
 from shequ.core.testing.factories import make_id_number
 from shequ.registry.importing.testing import resident_row, write_csv
 from shequ.registry.models import Resident
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup: None) -> Iterator[Any]:
-    shared = {alias: connections[alias] for alias in connections}
-    with sync_api.sync_playwright() as p:
-        for alias, connection in shared.items():
-            connections[alias] = connection
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+sync_api = pytest.importorskip("playwright.sync_api")  # in requirements-dev.txt
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, world: Any, settings: Any, tmp_path: Any) -> Iterator[Any]:
+def page(page_for: Any, live_server: Any, world: Any, settings: Any, tmp_path: Any) -> Any:
     settings.SHEQU_IMPORT_DIR = tmp_path / "imports"
     settings.SHEQU_TASK_BACKEND = "sync"
-    context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/login/")
-    tab.locator("main form #id_username").fill("community_worker")
-    tab.locator("main form #id_password").fill("shequ-demo")
-    tab.locator("main form button[type=submit]").click()
-    tab.wait_for_url(lambda url: "/login/" not in url)
-    yield tab
-    context.close()
+    tab = page_for()
+    log_in(tab, live_server.url, "community_worker")
+    return tab
 
 
 def test_upload_dry_run_report_and_commit(page, live_server, tmp_path):

@@ -166,7 +166,7 @@ def test_wildcards_are_literal(world):
     [
         ("王小", "name", "resident_name_idx"),
         ("wangx", "pinyin", "resident_pinyin_idx"),
-        ("wxm", "pinyin", "resident_initials_idx"),
+        ("wxm", "pinyin", ("resident_initials_idx", "resident_initials_cover_idx")),
         ("1234", "id", "resident_idrev_idx"),
         ("5678", "phone", "resident_phonerev_idx"),
         ("13812345678", "phone", "resident_phone_idx"),
@@ -180,4 +180,4 @@ def test_postgres_uses_the_prefix_indexes(world, q, kind, index):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = qs.explain()
-    assert index in plan, plan
+    assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan

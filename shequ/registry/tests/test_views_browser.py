@@ -6,56 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
 
+from shequ.core.testing.browser import browser_test, log_in
 from shequ.core.testing.factories import make_id_number
 from shequ.registry import services
 from shequ.registry.models import HouseholdMembership, Resident
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sync_api = pytest.importorskip("playwright.sync_api")  # in requirements-dev.txt
 SCREENSHOTS = os.environ.get("SHEQU_SCREENSHOTS", "")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium(django_db_setup: None) -> Iterator[Any]:
-    shared = {alias: connections[alias] for alias in connections}
-    with sync_api.sync_playwright() as p:
-        for alias, connection in shared.items():
-            connections[alias] = connection
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phone(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 
 
 def shot(page: Any, name: str) -> None:
@@ -68,15 +30,12 @@ def fits(page: Any) -> None:
     assert scroll <= inner, f"{page.url}: {scroll}px wide in a {inner}px screen"
 
 
-def test_grid_worker_round_on_a_phone(live_server, world, phone):
+@browser_test
+def test_grid_worker_round_on_a_phone(live_server, world, page_for):
     expect = sync_api.expect
     target = services.household_create(actor=world.admin, building=world.building, room="202")
-    page = phone
-    page.goto(f"{live_server.url}/login/")
-    page.locator("#id_username").fill("grid_worker")
-    page.locator("#id_password").fill("shequ-demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    page = page_for(**PHONE)
+    log_in(page, live_server.url, "grid_worker")
 
     # the area tree starts at the worker's grid, with its counts and links into the registry
     page.goto(f"{live_server.url}/areas/")

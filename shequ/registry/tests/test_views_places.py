@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shequ.areas.models import AreaStats
+from shequ.core.testing.clients import login
+from shequ.core.testing.clients import page_text as ok
 from shequ.registry import services
 from shequ.registry.models import Building, Household, ResidentUnit
 
 VALID_USCC = "91430100MA4L16JQ9D"
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def ok(client: Client, url: str, **params) -> str:
-    response = client.get(url, params)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.content.decode()
 
 
 def test_valid_uscc_constant():

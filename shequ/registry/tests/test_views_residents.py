@@ -5,28 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shequ.areas.models import AreaStats, AreaTagCount
 from shequ.core.models import AccessLog, AuditLog
 from shequ.core.roles import Role
+from shequ.core.testing.clients import login
+from shequ.core.testing.clients import page_text as page
 from shequ.core.testing.factories import make_id_number, make_user
 from shequ.registry import services
 from shequ.registry.models import HouseholdMembership, Resident
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page(client: Client, url: str, **params) -> str:
-    response = client.get(url, params)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.content.decode()
-
 
 # -- list and search ---------------------------------------------------------------------------------
 

@@ -1,0 +1,184 @@
+"""Reads of the grid app, always cut to the viewer's scope ("not yours" answers like "not found")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shequ.accounts.scope import viewer_scope
+from shequ.areas.models import Area, Level
+from shequ.core.errors import NotFound
+from shequ.core.roles import Perm
+from shequ.grids.models import GridProfile, PartitionRun
+from shequ.grids.partition import TOLERANCE
+from shequ.registry.models import Building, Household, ResidentStatus
+from shequ.standards.policy import PolicyResolver
+
+
+def _code(value: Any) -> str:
+    code = str(value or "").strip()
+    if not code.isdigit():
+        raise NotFound()
+    return code
+
+
+def community_for_view(viewer: Any, code: Any) -> Area:
+    area = (
+        Area.objects.filter(viewer_scope(viewer).q(Perm.GRIDS_VIEW, "code"), code=_code(code), level=Level.COMMUNITY)
+        .select_related("parent")
+        .first()
+    )
+    if area is None:
+        raise NotFound()
+    return area
+
+
+def grid_for_card(viewer: Any, code: Any) -> Area:
+    """A grid anyone may read the public card of when one of their roles covers it (residents included)."""
+    code = _code(code)
+    scope = viewer_scope(viewer)
+    if not (scope.is_superuser or any(code.startswith(c) for _role, c in scope.assignments)):
+        raise NotFound()
+    area = Area.objects.filter(code=code, level=Level.GRID).select_related("parent", "grid_profile__worker").first()
+    if area is None:
+        raise NotFound()
+    return area
+
+
+def can_change(viewer: Any, area_code: str | None = None) -> bool:
+    return viewer_scope(viewer).has(Perm.GRIDS_CHANGE, area_code)
+
+
+@dataclass
+class Targets:
+    households: int
+    people: int
+
+    def load(self, households: int, people: int) -> float:
+        return max(households / self.households, people / self.people)
+
+
+def targets_map(codes: list[str], year: int | None = None) -> dict[str, Targets | None]:
+    """The policy's grid size for each community code this year (one resolver: a few queries in all)."""
+    resolver = PolicyResolver()
+    year = year or timezone.localdate().year
+    out: dict[str, Targets | None] = {}
+    for code in codes:
+        values = resolver.params(resolver.version_for(code, year))
+        h, p = values.get("grid_households"), values.get("grid_people")
+        ok = h is not None and p is not None and not isinstance(h, list) and not isinstance(p, list) and h > 0 < p
+        out[code] = Targets(int(h), int(p)) if ok else None  # type: ignore[arg-type]
+    return out
+
+
+def communities(viewer: Any, q: str = "") -> QuerySet[Area]:
+    qs = Area.objects.filter(viewer_scope(viewer).q(Perm.GRIDS_VIEW, "code"), level=Level.COMMUNITY)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(parent__name__contains=q))
+    return qs.select_related("parent").annotate(grid_count=Count("children")).order_by("code")
+
+
+def within_counts(areas: list[Area]) -> dict[str, int]:
+    """Grids within tolerance of each community (from the grids' profiles and this year's policy)."""
+    targets = targets_map([a.code for a in areas])
+    out = dict.fromkeys((a.code for a in areas), 0)
+    rows = GridProfile.objects.filter(area__parent__in=areas).values_list("area__parent__code", "households", "people")
+    for code, households, people in rows:
+        target = targets.get(code)
+        if target is not None and abs(target.load(households, people) - 1) <= TOLERANCE + 1e-9:
+            out[code] += 1
+    return out
+
+
+def my_grids(viewer: Any) -> list[Area]:
+    """Grids a viewer is bound to directly (a grid worker): their cards, since no community page is theirs."""
+    codes = [c for _role, c in viewer_scope(viewer).assignments if len(c) == 15]
+    return list(Area.objects.filter(code__in=codes, level=Level.GRID).select_related("parent").order_by("code"))
+
+
+def grid_rows(community: Area, targets: Targets | None) -> list[dict[str, Any]]:
+    """Each grid with its profile, worker and deviation from the policy's size."""
+    grids = Area.objects.filter(parent=community, level=Level.GRID).select_related("grid_profile__worker", "stats")
+    buildings = dict(
+        Building.objects.filter(community=community, grid__isnull=False)
+        .values("grid_id").annotate(n=Count("pk")).values_list("grid_id", "n")
+    )
+    rows = []
+    for grid in grids.order_by("code"):
+        profile = getattr(grid, "grid_profile", None)
+        households = profile.households if profile else 0
+        people = profile.people if profile else 0
+        load = targets.load(households, people) if targets else None
+        rows.append(
+            {
+                "area": grid,
+                "profile": profile,
+                "households": households,
+                "people": people,
+                "buildings": buildings.get(grid.pk, 0),
+                "load": load,
+                "deviation": None if load is None else load - 1,
+                "within": load is not None and abs(load - 1) <= TOLERANCE + 1e-9,
+                "outline": profile.outline if profile else {},
+                "worker": profile.worker if profile else None,
+            }
+        )
+    return rows
+
+
+def buildings_geojson(community: Area) -> dict[str, Any]:
+    """The community's buildings as a GeoJSON FeatureCollection (buildings without coordinates: geometry null)."""
+    households = dict(
+        Household.objects.filter(community=community, dissolved_at__isnull=True, building__isnull=False)
+        .values("building_id").annotate(n=Count("pk")).values_list("building_id", "n")
+    )
+    people = dict(
+        Building.objects.filter(community=community)
+        .filter(households__dissolved_at__isnull=True, households__members__status=ResidentStatus.ACTIVE)
+        .values("pk").annotate(n=Count("households__members")).values_list("pk", "n")
+    )
+    features = []
+    rows = Building.objects.filter(community=community).order_by("address").values_list(
+        "pk", "address", "compound", "latitude", "longitude", "grid__code"
+    )
+    for pk, address, compound, lat, lon, grid_code in rows:
+        geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+        features.append(
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": geometry,
+                "properties": {
+                    "id": pk,
+                    "address": address,
+                    "compound": compound,
+                    "grid": grid_code or "",
+                    "households": households.get(pk, 0),
+                    "people": people.get(pk, 0),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def last_run(community: Area) -> PartitionRun | None:
+    return PartitionRun.objects.filter(community=community).select_related("actor").first()
+
+
+def building_for_change(viewer: Any, pk: Any) -> Building:
+    """A building in a community the viewer may regrid (else NotFound, or PermissionDenied if it can see it)."""
+    from shequ.grids.services import community_for_change
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    building = Building.objects.filter(pk=pk).select_related("community", "grid").first()
+    if building is None:
+        raise NotFound()
+    community_for_change(viewer, building.community)
+    return building

@@ -1,0 +1,301 @@
+"""Writes of policy sets: new versions, edits and (for the latest version only) deletion.
+
+Each set's versions form one chain: sorted by start date, every version starts the day after the previous
+one ends and only the last may be open-ended, so every day after the first start is judged by exactly one
+version. Every write builds the chain it would leave behind and refuses it, naming the dates, when that
+chain has a gap or an overlap. Versions are history (a year is judged by the version then in force), so a
+version that judged a year is never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shequ.accounts.scope import viewer_scope
+from shequ.core.audit import audit_record, diff, snapshot
+from shequ.core.errors import Conflict, NotFound, PermissionDenied
+from shequ.core.roles import Perm
+from shequ.standards.models import ComplianceResult, PolicyParameter, PolicySet, PolicyVersion
+from shequ.standards.policy_checks import (
+    Param,
+    Span,
+    chain_errors,
+    fail,
+    params_of,
+    resolve_parameters,
+    spans_of,
+)
+from shequ.standards.policy_selectors import policy_set_visible
+
+ENTITY = "policy_version"
+UNSET: Any = object()
+VERSION_FIELDS = ["number", "effective_from", "effective_to", "citation", "note"]
+
+
+# -- permission -------------------------------------------------------------------------------------
+
+
+def _require_change(actor: Any, policy_set: PolicySet) -> None:
+    if not policy_set_visible(actor, policy_set):
+        raise NotFound()
+    if not viewer_scope(actor).has(Perm.POLICY_CHANGE, policy_set.jurisdiction_code):
+        raise PermissionDenied()
+
+
+def _lock(policy_set: PolicySet) -> PolicySet:
+    """Serialises writers of one set, so version numbers and the chain check see each other's work."""
+    return PolicySet.objects.select_for_update().get(pk=policy_set.pk)
+
+
+def _chain(policy_set: PolicySet) -> list[PolicyVersion]:
+    versions = list(
+        PolicyVersion.objects.filter(policy_set=policy_set)
+        .prefetch_related("parameters")
+        .order_by("effective_from", "number")
+    )
+    for version in versions:
+        version.policy_set = policy_set
+    return versions
+
+
+def _set_end(actor: Any, version: PolicyVersion, end: dt.date | None, summary: str) -> None:
+    """Move a neighbour's boundary as a consequence of another version's write (audited on that version)."""
+    old = snapshot(version, VERSION_FIELDS)
+    version.effective_to = end
+    version.full_clean()
+    version.save(update_fields=["effective_to"])
+    _audit(actor, version, "update", diff(old, snapshot(version, VERSION_FIELDS)), summary)
+
+
+def _set_start(actor: Any, version: PolicyVersion, start: dt.date, summary: str) -> None:
+    old = snapshot(version, VERSION_FIELDS)
+    version.effective_from = start
+    version.full_clean()
+    version.save(update_fields=["effective_from"])
+    _audit(actor, version, "update", diff(old, snapshot(version, VERSION_FIELDS)), summary)
+
+
+def _audit(actor: Any, version: PolicyVersion, verb: str, changes: dict[str, Any], summary: str) -> None:
+    audit_record(
+        actor=actor,
+        action=f"{ENTITY}.{verb}",
+        entity_type=ENTITY,
+        entity_id=version.pk,
+        area_code=version.policy_set.jurisdiction_code,
+        changes=changes,
+        summary=summary,
+    )
+
+
+def _param_changes(old: dict[str, Param], new: dict[str, Param]) -> dict[str, list[Any]]:
+    return {
+        f"parameters.{k}": [old[k].value if k in old else None, new[k].value if k in new else None]
+        for k in sorted(set(old) | set(new))
+        if (old[k].value if k in old else None) != (new[k].value if k in new else None)
+    }
+
+
+def _citation_errors(citation: str) -> dict[str, list[str]]:
+    return {} if citation else {"citation": [_("请填写依据文件（文号或文件名称）。")]}
+
+
+# -- services ---------------------------------------------------------------------------------------
+
+
+def policy_version_create(
+    *,
+    actor: Any,
+    policy_set: PolicySet,
+    effective_from: dt.date,
+    citation: str,
+    note: str = "",
+    parameters: Mapping[str, Any],
+    effective_to: dt.date | None = None,
+    remove_keys: Iterable[str] = (),
+) -> PolicyVersion:
+    """A new version starting on `effective_from`. The version in force before it, when open-ended, now ends
+    the day before; the parameters must name every key of that version (new keys may be added, dropping one
+    needs `remove_keys`)."""
+    _require_change(actor, policy_set)
+    citation, note = str(citation or "").strip(), str(note or "").strip()
+    with transaction.atomic():
+        policy_set = _lock(policy_set)
+        versions = _chain(policy_set)
+        number = max((v.number for v in versions), default=0) + 1
+        target = Span(pk=None, number=number, start=effective_from, end=effective_to)
+        spans = spans_of(versions)
+        before = max((s for s in spans if s.start < effective_from), key=lambda s: s.start, default=None)
+        closes = None
+        if before is not None and before.end is None:
+            before.end = effective_from - dt.timedelta(days=1)
+            closes = next(v for v in versions if v.pk == before.pk)
+        chain = chain_errors([*spans, target], target)
+        # The key set follows the version the new one continues (or precedes); when its start is wrong that is
+        # unknown, so the latest version (the one the form was filled from) stands in.
+        neighbour = before or min(spans, key=lambda s: s.start, default=None)
+        if "effective_from" in chain:
+            neighbour = max(spans, key=lambda s: s.start, default=None)
+        reference = params_of(next(v for v in versions if v.pk == neighbour.pk)) if neighbour else {}
+        params, param_errors = resolve_parameters(reference, parameters, remove_keys, complete=True)
+        errors = chain | _citation_errors(citation) | param_errors
+        if errors:
+            raise fail(errors)
+
+        if closes is not None:
+            _set_end(
+                actor,
+                closes,
+                before.end if before else None,
+                f"{policy_set.code} v{closes.number}: closed by v{number}",
+            )
+        version = PolicyVersion(
+            policy_set=policy_set,
+            number=number,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            citation=citation,
+            note=note,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        version.full_clean()
+        version.save()
+        rows = [
+            PolicyParameter(version=version, key=p.key, kind=p.kind, value=p.value, label=p.label)
+            for p in params.values()
+        ]
+        for row in rows:
+            row.full_clean(validate_constraints=False)
+        PolicyParameter.objects.bulk_create(rows)
+        changes = diff({}, snapshot(version, VERSION_FIELDS)) | _param_changes({}, params)
+        _audit(actor, version, "create", changes, f"{policy_set.code} v{number}")
+    return version
+
+
+def policy_version_update(
+    *,
+    actor: Any,
+    version: PolicyVersion,
+    effective_from: dt.date = UNSET,
+    effective_to: dt.date | None = UNSET,
+    citation: str = UNSET,
+    note: str = UNSET,
+    parameters: Mapping[str, Any] | None = None,
+    remove_keys: Iterable[str] = (),
+    shift_neighbours: bool = False,
+) -> PolicyVersion:
+    """Change a version. Given `parameters` replace those keys' values (new keys need a kind); `remove_keys`
+    drops keys. Dates must leave the chain contiguous; with `shift_neighbours` the adjacent versions' touching
+    boundaries move along (the only way to move the day one version hands over to the next)."""
+    policy_set = version.policy_set
+    _require_change(actor, policy_set)
+    with transaction.atomic():
+        policy_set = _lock(policy_set)
+        versions = _chain(policy_set)
+        version = next((v for v in versions if v.pk == version.pk), None)  # type: ignore[assignment]
+        if version is None:
+            raise NotFound()
+        old = snapshot(version, VERSION_FIELDS)
+        errors: dict[str, list[str]] = {}
+        if citation is not UNSET:
+            version.citation = str(citation or "").strip()
+            errors |= _citation_errors(version.citation)
+        if note is not UNSET:
+            version.note = str(note or "").strip()
+        spans = spans_of(versions)
+        target = next(s for s in spans if s.pk == version.pk)
+        moved: list[tuple[PolicyVersion, str, Any]] = []
+        day = dt.timedelta(days=1)
+        if effective_from is not UNSET and effective_from != target.start:
+            previous = next(
+                (s for s in spans if s.pk != target.pk and s.end is not None and s.end + day == target.start), None
+            )
+            target.start = effective_from
+            if shift_neighbours and previous is not None:
+                previous.end = effective_from - day
+                moved.append((next(v for v in versions if v.pk == previous.pk), "end", previous.end))
+        if effective_to is not UNSET and effective_to != target.end:
+            following = (
+                next((s for s in spans if s.pk != target.pk and s.start == target.end + day), None)
+                if target.end is not None
+                else None
+            )
+            target.end = effective_to
+            if shift_neighbours and following is not None and effective_to is not None:
+                following.start = effective_to + day
+                moved.append((next(v for v in versions if v.pk == following.pk), "start", following.start))
+        chain = chain_errors(spans, target)
+        if "__all__" in chain and moved:
+            # A neighbour pushed past its own start: the date the user typed is what to correct.
+            chain = {"effective_from" if moved[0][1] == "end" else "effective_to": chain["__all__"]}
+        old_params = params_of(version)
+        params, param_errors = resolve_parameters(old_params, parameters or {}, remove_keys, complete=False)
+        errors |= chain | param_errors
+        if errors:
+            raise fail(errors)
+
+        for neighbour, edge, when in moved:
+            summary = f"{policy_set.code} v{neighbour.number}: boundary moved with v{version.number}"
+            if edge == "end":
+                _set_end(actor, neighbour, when, summary)
+            else:
+                _set_start(actor, neighbour, when, summary)
+        version.effective_from, version.effective_to = target.start, target.end
+        version.full_clean()
+        version.save(update_fields=["effective_from", "effective_to", "citation", "note"])
+        existing = {p.key: p for p in version.parameters.all()}
+        for key, param in params.items():
+            row = existing.get(key)
+            if row is None:
+                row = PolicyParameter(version=version, key=key, kind=param.kind, value=param.value, label=param.label)
+                row.full_clean(validate_constraints=False)
+                row.save()
+            elif row.value != param.value or row.label != param.label:
+                row.value, row.label = param.value, param.label
+                row.full_clean(validate_constraints=False)
+                row.save(update_fields=["value", "label"])
+        PolicyParameter.objects.filter(version=version, key__in=set(existing) - set(params)).delete()
+        changes = diff(old, snapshot(version, VERSION_FIELDS)) | _param_changes(old_params, params)
+        if changes:
+            _audit(actor, version, "update", changes, f"{policy_set.code} v{version.number}")
+    return version
+
+
+def policy_version_delete(*, actor: Any, version: PolicyVersion) -> None:
+    """Only the latest version, and only if no compliance result was judged by it. When it was open-ended,
+    the version before it (which its creation closed) is open-ended again, so coverage stays as it was."""
+    policy_set = version.policy_set
+    _require_change(actor, policy_set)
+    with transaction.atomic():
+        policy_set = _lock(policy_set)
+        versions = _chain(policy_set)
+        if not versions or versions[-1].pk != version.pk:
+            raise Conflict(_("只能删除最新的版本；较早的版本是历史，须保留。"), code="not_latest")
+        judged = ComplianceResult.objects.filter(policy_version=version).count()
+        if judged:
+            raise Conflict(_("该版本已用于评判 %(n)s 条达标结果，不能删除。") % {"n": judged}, code="version_in_use")
+        version = versions[-1]
+        previous = versions[-2] if len(versions) > 1 else None
+        if (
+            version.effective_to is None
+            and previous is not None
+            and previous.effective_to == version.effective_from - dt.timedelta(days=1)
+        ):
+            summary = f"{policy_set.code} v{previous.number}: reopened, v{version.number} deleted"
+            _set_end(actor, previous, None, summary)
+        old = snapshot(version, VERSION_FIELDS)
+        old_params = params_of(version)
+        pk = version.pk
+        version.delete()
+        version.pk = pk
+        _audit(
+            actor,
+            version,
+            "delete",
+            diff(old, {}) | _param_changes(old_params, {}),
+            f"{policy_set.code} v{old['number']}",
+        )
