@@ -21,6 +21,9 @@ reference measured right before it ("vs rows"). Before loading, the script check
 returns the same residents as the API's first page. Errors = socket errors (connect, read, write, timeout) +
 non-2xx/3xx answers. Loopback only; the load is bounded by --duration; gunicorn is stopped at the end (also
 on failure).
+
+`--in-process N` times the same targets one request at a time inside this process instead (CPU and wall
+medians, query counts): where a request's time goes, without the machine's other load in the way.
 """
 
 from __future__ import annotations
@@ -141,6 +144,56 @@ def _wrk(url: str, cookie: str | None, args: argparse.Namespace) -> dict:
     }
 
 
+def _in_process(args: argparse.Namespace) -> None:
+    import statistics
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    os.environ["SHEQU_DATABASE_URL"] = args.db
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_settings"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.accounts.models import User
+
+    print(f"in process, {args.in_process} requests per target, one at a time; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'user':<18}{'target':<8}{'cpu p50':>9}{'wall p50':>10}{'queries':>9}{'bytes':>8}")
+    for username in args.users.split(","):
+        user = User.objects.get(username=username)
+        code = user.role_assignments.values_list("area__code", flat=True).get()
+        client = Client()
+        client.force_login(user)
+        reordered = client.get("/api/v1/registry/residents").json()["reordered"]
+        rows = f"/bench/bare-rows/?area={code}&order={'area' if reordered else 'pinyin'}"
+        targets = [
+            ("bare", "/bench/bare/"),
+            ("rows", rows),
+            ("rows-j", rows + "&format=json"),
+            ("page", "/registry/residents/"),
+            ("api", "/api/v1/registry/residents"),
+        ]
+        for label, url in targets:
+            client.get(url)  # warm-up
+            with CaptureQueriesContext(connection) as ctx:
+                size = len(client.get(url).content)
+            queries = len(ctx.captured_queries)  # now: the next request empties the log
+            cpu, wall = [], []
+            for _ in range(args.in_process):
+                c0, w0 = time.process_time(), time.perf_counter()
+                client.get(url)
+                cpu.append((time.process_time() - c0) * 1000)
+                wall.append((time.perf_counter() - w0) * 1000)
+            print(
+                f"{username:<18}{label:<8}{statistics.median(cpu):7.2f}ms{statistics.median(wall):8.2f}ms"
+                f"{queries:9d}{size:8d}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="resident list req/s vs a bare Django view (gunicorn, wrk)")
     parser.add_argument("--db", default=os.environ.get("SHEQU_DATABASE_URL", DEFAULT_DB))
@@ -150,7 +203,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--timeout", type=int, default=30, help="wrk per-request timeout, seconds")
     parser.add_argument("--users", default="community_worker,city_admin")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: time N requests per target one at a time in this process (Django test client; CPU and "
+        "wall medians, queries) — where the time goes, without gunicorn, wrk or concurrency",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        _in_process(args)
+        return
 
     base = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, "SHEQU_DATABASE_URL": args.db, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}

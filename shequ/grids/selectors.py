@@ -9,10 +9,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from shequ.accounts.scope import viewer_scope
-from shequ.areas.models import Area, Level
+from shequ.areas.models import Area, AreaStats, Level
 from shequ.core.errors import NotFound
 from shequ.core.roles import Perm
-from shequ.grids.models import GridProfile, PartitionRun
+from shequ.grids.models import PartitionRun
 from shequ.grids.partition import TOLERANCE
 from shequ.registry.models import Building, Household, ResidentStatus
 from shequ.standards.policy import PolicyResolver
@@ -42,7 +42,11 @@ def grid_for_card(viewer: Any, code: Any) -> Area:
     scope = viewer_scope(viewer)
     if not (scope.is_superuser or any(code.startswith(c) for _role, c in scope.assignments)):
         raise NotFound()
-    area = Area.objects.filter(code=code, level=Level.GRID).select_related("parent", "grid_profile__worker").first()
+    area = (
+        Area.objects.filter(code=code, level=Level.GRID)
+        .select_related("parent", "grid_profile__worker", "stats")
+        .first()
+    )
     if area is None:
         raise NotFound()
     return area
@@ -83,10 +87,13 @@ def communities(viewer: Any, q: str = "") -> QuerySet[Area]:
 
 
 def within_counts(areas: list[Area]) -> dict[str, int]:
-    """Grids within tolerance of each community (from the grids' profiles and this year's policy)."""
+    """Grids within tolerance of each community (from the grids' counts and this year's policy)."""
     targets = targets_map([a.code for a in areas])
     out = dict.fromkeys((a.code for a in areas), 0)
-    rows = GridProfile.objects.filter(area__parent__in=areas).values_list("area__parent__code", "households", "people")
+    # AreaStats, kept current by every registry write (profiles are refreshed by the grid services only)
+    rows = AreaStats.objects.filter(area__parent__in=areas, area__level=Level.GRID).values_list(
+        "area__parent__code", "households", "residents"
+    )
     for code, households, people in rows:
         target = targets.get(code)
         if target is not None and abs(target.load(households, people) - 1) <= TOLERANCE + 1e-9:
@@ -110,8 +117,9 @@ def grid_rows(community: Area, targets: Targets | None) -> list[dict[str, Any]]:
     rows = []
     for grid in grids.order_by("code"):
         profile = getattr(grid, "grid_profile", None)
-        households = profile.households if profile else 0
-        people = profile.people if profile else 0
+        stats = getattr(grid, "stats", None)
+        households = stats.households if stats else 0
+        people = stats.residents if stats else 0
         load = targets.load(households, people) if targets else None
         rows.append(
             {

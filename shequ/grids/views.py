@@ -173,7 +173,7 @@ def card(request: HttpRequest, code: str) -> HttpResponse:
     grid = selectors.grid_for_card(request.user, code)
     profile = getattr(grid, "grid_profile", None)
     return render(request, "grids/card.html", {
-        "grid": grid, "profile": profile,
+        "grid": grid, "profile": profile, "stats": getattr(grid, "stats", None),
         "can_change": selectors.can_change(request.user, grid.code),
         "can_view_community": viewer_scope(request.user).has(Perm.GRIDS_VIEW, grid.parent.code if grid.parent else ""),
         "map_data": {"tiles": tile_url(), "grids": [{"code": grid.code, "name": grid.name, "colour": PALETTE[0],

@@ -69,10 +69,6 @@ def can_configure_area(viewer: Any, area_code: str) -> bool:
     return viewer_scope(viewer).has(Perm.INCIDENT_CONFIGURE, area_code)
 
 
-def configure_codes(viewer: Any) -> list[str]:
-    return viewer_scope(viewer).codes_for(Perm.INCIDENT_CONFIGURE)
-
-
 def default_source(user: Any) -> str:
     """How a case entered the system, from who reported it."""
     scope = viewer_scope(user)

@@ -74,7 +74,3 @@ def transition_for(status: str, action: str) -> Transition | None:
 
 def transitions_from(status: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.source == status]
-
-
-def is_overdue_status(status: str) -> bool:
-    return status in ACTIVE

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -134,20 +135,42 @@ def load_facts(
 # --- writing ---------------------------------------------------------------------------------------------------
 
 
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _json(value: Any) -> str:
+    return _escape(json.dumps(value, ensure_ascii=False))
+
+
+@lru_cache(maxsize=64)
+def _timestamp(value: dt.datetime) -> str:
+    return value.isoformat()  # a bulk write stamps every row with the same moment: format it once
+
+
+# PostgreSQL's COPY text format for each Python type (dispatch on the exact type: this runs per value).
+_COPY_FORMAT: dict[type, Callable[[Any], str]] = {
+    str: _escape,
+    int: str,
+    Decimal: str,
+    bool: lambda v: "t" if v else "f",
+    type(None): lambda v: "\\N",
+    dt.date: dt.date.isoformat,
+    dt.datetime: _timestamp,
+    dict: _json,
+    list: _json,
+}
+
+
+def _other(value: Any) -> str:
+    return _escape(str(value))
+
+
 def _copy_text(value: Any) -> str:
     """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, dt.datetime):
-        return value.isoformat()
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
+    return _COPY_FORMAT.get(type(value), _other)(value)
 
 
 def copy_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:

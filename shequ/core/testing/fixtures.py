@@ -112,12 +112,17 @@ def world(db):  # type: ignore[no-untyped-def]
 
 
 def _seed_migration_data() -> None:
-    """Rows that data migrations create (the default tags), put back after a transactional flush."""
+    """Rows that data migrations create (default tags, the Loudi policy, incident categories and calendar), put
+    back after a transactional flush. Each seed function skips rows that are already there."""
     import importlib
 
     from django.apps import apps
 
+    from shequ.incidents.seed import ensure_seed
+
     importlib.import_module("shequ.registry.migrations.0002_default_tags").forwards(apps, None)
+    importlib.import_module("shequ.standards.migrations.0002_loudi_policy").forwards(apps, None)
+    ensure_seed()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation.template import templatize
 
-from shequ.areas.models import Area, Level
+from shequ.areas.models import Area, AreaStats, Level
 from shequ.core.models import AuditLog, BackgroundJob
 from shequ.grids import services, synthetic
 from shequ.grids.models import GridProfile
@@ -62,7 +62,7 @@ def test_community_page_shows_map_data_table_and_forms(town):
 
 
 def test_community_page_highlights_grids_outside_tolerance(town):
-    GridProfile.objects.create(area=town.grid, area_code=town.grid.code, households=260, people=700)
+    AreaStats.objects.filter(area=town.grid).update(households=260, residents=700)  # the counts the table reads
     body = login(town.worker).get(reverse("grids:community", args=[town.community.code])).content.decode()
     assert 'class="grids-out"' in body and "+30%" in body and "超出允许偏差" in body
 

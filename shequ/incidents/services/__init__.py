@@ -1,6 +1,6 @@
 """Writes of grid incidents (网格事件): reporting, the state machine, merging duplicates, configuration.
 
-The contract with the Open311 layer (docs: notes/preamble_grids.md) is the names re-exported here."""
+The names re-exported here are the contract the Open311 layer (shequ.incidents.open311) builds on."""
 
 from shequ.incidents.services.config import (
     calendar_day_delete,

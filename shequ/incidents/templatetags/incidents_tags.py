@@ -42,7 +42,7 @@ def duration(value: dt.timedelta | None) -> str:
     hours = value.total_seconds() / 3600
     if hours < 24:
         return _("%(n)s 小时") % {"n": f"{hours:.1f}"}
-    return _("%(n)s 天") % {"n": f"{hours / 24:.1f}"}
+    return _("%(days)s 天") % {"days": f"{hours / 24:.1f}"}
 
 
 @register.inclusion_tag("incidents/_nav.html", takes_context=True)

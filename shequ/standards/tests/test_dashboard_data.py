@@ -119,9 +119,9 @@ def fill_year(community: Area, year: int, *, short: bool) -> None:
 
 def build(world: Any) -> SimpleNamespace:
     """The table above, on top of the shared `world` fixture."""
-    from django.core.cache import cache
+    from shequ.standards.selectors import cache_clear
 
-    cache.clear()  # figures cached by an earlier test (the cache outlives each test's transaction)
+    cache_clear()  # figures cached by an earlier test (the cache outlives each test's transaction)
     w = world
     v = loudi_version()
     c, b, c2 = w.community, w.community_b, w.community2

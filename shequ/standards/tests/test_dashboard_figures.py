@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from shequ.standards import problems, selectors
 from shequ.standards.tests import test_dashboard_data as data
@@ -88,7 +87,7 @@ def test_headlines_take_the_threshold_from_the_results(cworld):
     from shequ.standards.models import ComplianceResult
 
     ComplianceResult.objects.filter(rule="premises_area", year=2024).update(threshold=450)
-    cache.clear()  # an in-place update is not how results change (the engine replaces rows), so clear by hand
+    selectors.cache_clear()  # an in-place update is not how results change (the engine replaces rows), so clear by hand
     texts = [h.text for h in problems.headlines(_summary(cworld.world))]
     assert "娄底市 2 个社区（村）服务用房不足 450 平方米" in texts
 
@@ -162,15 +161,9 @@ def test_no_results_yet(client, world):
     assert "暂无达标评估结果" in response.content.decode()
 
 
-def test_subtree_filter_is_a_prefix_and_an_index_range():
-    def parts(code: str) -> set[tuple[str, str]]:
-        return set(selectors.subtree_q(code).children)  # type: ignore[arg-type]
-
-    assert parts("431302") == {
-        ("area_code__startswith", "431302"),
-        ("area_code__gte", "431302"),
-        ("area_code__lt", "431303"),
-    }
-    assert ("area_code__lt", "431400") in parts("431399")
-    assert ("area_code__lt", "4313020100") in parts("4313020099")
-    assert not any(k == "area_code__lt" for k, _v in parts("999"))  # no next code of that length
+def test_results_are_cut_to_the_viewers_scope_whatever_area_is_asked(cworld):
+    w = cworld.world
+    codes = set(selectors.compliance_results(viewer=w.outsider, area_code="4313").values_list("area_code", flat=True))
+    assert codes == {"431381001001"}
+    assert not selectors.compliance_results(viewer=w.grid_worker, area_code="4313").exists()
+    assert selectors.compliance_results(viewer=w.admin, area_code="431302").count() == 16
