@@ -45,6 +45,7 @@ demo: $(RUNTIME_STAMP)
 # Every test, on PostgreSQL when reachable and on SQLite.
 test: deps browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shequ config
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.replace('/shequ','/postgres'), connect_timeout=3)" 2>/dev/null; then \
 	  echo "== PostgreSQL =="; SHEQU_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 --dist loadfile || exit $$?; \
 	else echo "== PostgreSQL not reachable: skipped =="; fi

@@ -188,8 +188,9 @@ def membership_history(*, viewer: Any, resident: Resident) -> list[HouseholdMemb
     )
     names = dict(Area.objects.filter(code__in={m.community_code for m in rows}).values_list("code", "name"))
     for m in rows:
-        m.household_visible = m.household_id in visible
-        m.community_name = names.get(m.community_code, m.community_code)
+        # annotations for the template, set on the fetched rows
+        m.household_visible = m.household_id in visible  # type: ignore[attr-defined]
+        m.community_name = names.get(m.community_code, m.community_code)  # type: ignore[attr-defined]
     return rows
 
 
@@ -202,7 +203,7 @@ def household_history(*, viewer: Any, household: Household) -> list[HouseholdMem
         )
     )
     for m in rows:
-        m.resident_visible = m.resident_id in visible
+        m.resident_visible = m.resident_id in visible  # type: ignore[attr-defined]
     return rows
 
 

@@ -17,7 +17,7 @@ from shequ.areas.models import CommunityKind, Level
 from shequ.core.errors import NotFound, ValidationFailed
 from shequ.registry.paging import paginate
 from shequ.standards import exports, problems, selectors
-from shequ.standards.models import ComplianceStatus
+from shequ.standards.models import ComplianceResult, ComplianceStatus
 from shequ.standards.selectors import RULE_BY_CODE, RULES, STATUS_PARAM, UNITS
 
 # Placeholder code reversed once per request; rows get their links by substitution (no reverse() per row).
@@ -231,7 +231,7 @@ def rule_communities(request: HttpRequest, rule: str) -> HttpResponse:
             viewer=request.user, area=area, rule=rule, year=year, status=status, kind=kind, sort=sort
         )
         if year is not None
-        else selectors.ComplianceResult.objects.none()
+        else ComplianceResult.objects.none()
     )
     page = paginate(qs, request.GET.get("page"), big_ordering=None)
     info = RULE_BY_CODE[rule]
