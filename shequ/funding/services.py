@@ -5,7 +5,8 @@ years touched."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -99,6 +100,66 @@ def _summary(fund: OperatingFund | ProjectFund) -> str:
     return f"{fund.year} {label} {fund.amount}"
 
 
+# -- shared create / update / delete -----------------------------------------------------------------
+# The two kinds of fund differ only in their fields and how those are cleaned; one implementation of each write.
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: type[OperatingFund] | type[ProjectFund]
+    entity: str  # audit entity type and action prefix
+    fields: tuple[str, ...]
+    clean: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _create(kind: _Kind, *, actor: Any, community: Area, values: dict[str, Any]) -> Any:
+    area = community_for_write(actor, community)
+    fund = kind.model(community=area, area_code=area.code, **kind.clean(values))
+    clean_and_save(fund)
+    audit_record(
+        actor=actor, action=f"{kind.entity}.create", entity_type=kind.entity, entity_id=fund.pk,
+        area_code=area.code, changes=diff({}, snapshot(fund, list(kind.fields))), summary=_summary(fund),
+    )
+    _recompute(area, [fund.year])
+    return fund
+
+
+def _update(kind: _Kind, *, actor: Any, fund: Any, fields: dict[str, Any]) -> Any:
+    _check_fields(fields, kind.fields, f"{kind.entity}_update")
+    require_change(actor, fund.area_code)
+    fund = kind.model.objects.select_for_update().select_related("community").get(pk=fund.pk)
+    before = snapshot(fund, list(kind.fields))
+    old_year = fund.year
+    state = kind.clean({**{k: getattr(fund, k) for k in kind.fields}, **fields})
+    for key, value in state.items():
+        setattr(fund, key, value)
+    clean_and_save(fund)
+    changes = diff(before, snapshot(fund, list(kind.fields)))
+    if changes:
+        audit_record(
+            actor=actor, action=f"{kind.entity}.update", entity_type=kind.entity, entity_id=fund.pk,
+            area_code=fund.area_code, changes=changes, summary=_summary(fund),
+        )
+    _recompute(fund.community, [old_year, fund.year])
+    return fund
+
+
+def _delete(kind: _Kind, *, actor: Any, fund: Any) -> None:
+    require_change(actor, fund.area_code)
+    fund = kind.model.objects.select_for_update().select_related("community").get(pk=fund.pk)
+    audit_record(
+        actor=actor, action=f"{kind.entity}.delete", entity_type=kind.entity, entity_id=fund.pk,
+        area_code=fund.area_code, changes=diff(snapshot(fund, list(kind.fields)), {}), summary=_summary(fund),
+    )
+    community, year = fund.community, fund.year
+    fund.delete()
+    _recompute(community, [year])
+
+
+_OPERATING = _Kind(OperatingFund, "operating_fund", OPERATING_FIELDS, _clean_operating)
+_PROJECT = _Kind(ProjectFund, "project_fund", PROJECT_FIELDS, _clean_project)
+
+
 # -- operating funds ---------------------------------------------------------------------------------
 
 
@@ -113,52 +174,20 @@ def operating_fund_create(
     received_on: dt.date | None = None,
     note: str = "",
 ) -> OperatingFund:
-    area = community_for_write(actor, community)
-    state = _clean_operating(
-        {"year": year, "source": source, "amount": amount, "received_on": received_on, "note": note}
-    )
-    fund = OperatingFund(community=area, area_code=area.code, **state)
-    clean_and_save(fund)
-    audit_record(
-        actor=actor, action="operating_fund.create", entity_type="operating_fund", entity_id=fund.pk,
-        area_code=area.code, changes=diff({}, snapshot(fund, list(OPERATING_FIELDS))), summary=_summary(fund),
-    )
-    _recompute(area, [fund.year])
+    values = {"year": year, "source": source, "amount": amount, "received_on": received_on, "note": note}
+    fund: OperatingFund = _create(_OPERATING, actor=actor, community=community, values=values)
     return fund
 
 
 @transaction.atomic
 def operating_fund_update(*, actor: Any, fund: OperatingFund, **fields: Any) -> OperatingFund:
-    _check_fields(fields, OPERATING_FIELDS, "operating_fund_update")
-    require_change(actor, fund.area_code)
-    fund = OperatingFund.objects.select_for_update().select_related("community").get(pk=fund.pk)
-    before = snapshot(fund, list(OPERATING_FIELDS))
-    old_year = fund.year
-    state = _clean_operating({**{k: getattr(fund, k) for k in OPERATING_FIELDS}, **fields})
-    for key, value in state.items():
-        setattr(fund, key, value)
-    clean_and_save(fund)
-    changes = diff(before, snapshot(fund, list(OPERATING_FIELDS)))
-    if changes:
-        audit_record(
-            actor=actor, action="operating_fund.update", entity_type="operating_fund", entity_id=fund.pk,
-            area_code=fund.area_code, changes=changes, summary=_summary(fund),
-        )
-    _recompute(fund.community, [old_year, fund.year])
-    return fund
+    updated: OperatingFund = _update(_OPERATING, actor=actor, fund=fund, fields=fields)
+    return updated
 
 
 @transaction.atomic
 def operating_fund_delete(*, actor: Any, fund: OperatingFund) -> None:
-    require_change(actor, fund.area_code)
-    fund = OperatingFund.objects.select_for_update().select_related("community").get(pk=fund.pk)
-    audit_record(
-        actor=actor, action="operating_fund.delete", entity_type="operating_fund", entity_id=fund.pk,
-        area_code=fund.area_code, changes=diff(snapshot(fund, list(OPERATING_FIELDS)), {}), summary=_summary(fund),
-    )
-    community, year = fund.community, fund.year
-    fund.delete()
-    _recompute(community, [year])
+    _delete(_OPERATING, actor=actor, fund=fund)
 
 
 # -- project funds -----------------------------------------------------------------------------------
@@ -168,47 +197,17 @@ def operating_fund_delete(*, actor: Any, fund: OperatingFund) -> None:
 def project_fund_create(
     *, actor: Any, community: Area, year: int, name: str, amount: Any, note: str = ""
 ) -> ProjectFund:
-    area = community_for_write(actor, community)
-    state = _clean_project({"year": year, "name": name, "amount": amount, "note": note})
-    fund = ProjectFund(community=area, area_code=area.code, **state)
-    clean_and_save(fund)
-    audit_record(
-        actor=actor, action="project_fund.create", entity_type="project_fund", entity_id=fund.pk,
-        area_code=area.code, changes=diff({}, snapshot(fund, list(PROJECT_FIELDS))), summary=_summary(fund),
-    )
-    _recompute(area, [fund.year])
+    values = {"year": year, "name": name, "amount": amount, "note": note}
+    fund: ProjectFund = _create(_PROJECT, actor=actor, community=community, values=values)
     return fund
 
 
 @transaction.atomic
 def project_fund_update(*, actor: Any, fund: ProjectFund, **fields: Any) -> ProjectFund:
-    _check_fields(fields, PROJECT_FIELDS, "project_fund_update")
-    require_change(actor, fund.area_code)
-    fund = ProjectFund.objects.select_for_update().select_related("community").get(pk=fund.pk)
-    before = snapshot(fund, list(PROJECT_FIELDS))
-    old_year = fund.year
-    state = _clean_project({**{k: getattr(fund, k) for k in PROJECT_FIELDS}, **fields})
-    for key, value in state.items():
-        setattr(fund, key, value)
-    clean_and_save(fund)
-    changes = diff(before, snapshot(fund, list(PROJECT_FIELDS)))
-    if changes:
-        audit_record(
-            actor=actor, action="project_fund.update", entity_type="project_fund", entity_id=fund.pk,
-            area_code=fund.area_code, changes=changes, summary=_summary(fund),
-        )
-    _recompute(fund.community, [old_year, fund.year])
-    return fund
+    updated: ProjectFund = _update(_PROJECT, actor=actor, fund=fund, fields=fields)
+    return updated
 
 
 @transaction.atomic
 def project_fund_delete(*, actor: Any, fund: ProjectFund) -> None:
-    require_change(actor, fund.area_code)
-    fund = ProjectFund.objects.select_for_update().select_related("community").get(pk=fund.pk)
-    audit_record(
-        actor=actor, action="project_fund.delete", entity_type="project_fund", entity_id=fund.pk,
-        area_code=fund.area_code, changes=diff(snapshot(fund, list(PROJECT_FIELDS)), {}), summary=_summary(fund),
-    )
-    community, year = fund.community, fund.year
-    fund.delete()
-    _recompute(community, [year])
+    _delete(_PROJECT, actor=actor, fund=fund)

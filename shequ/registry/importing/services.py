@@ -76,6 +76,12 @@ def check_kind(kind: str) -> str:
 def upload_save(*, actor: Any, uploaded: UploadedFile | None) -> dict[str, Any]:
     """Store an uploaded file after checking who uploads, its size and its extension."""
     import_scope(actor)
+    return upload_store(uploaded, import_dir())
+
+
+def upload_store(uploaded: UploadedFile | None, base: Path) -> dict[str, Any]:
+    """Check an uploaded table's size and extension and store it under `base`/uploads (shared with the
+    standards bulk entry, which keeps its files in a directory of its own)."""
     if uploaded is None:
         raise ValidationFailed(_("请选择要导入的 .xlsx 或 .csv 文件"), details={"file": [_("请选择文件")]})
     if uploaded.size is not None and uploaded.size > max_bytes():
@@ -89,7 +95,7 @@ def upload_save(*, actor: Any, uploaded: UploadedFile | None) -> dict[str, Any]:
         raise ValidationFailed(_("不支持的文件类型“%(ext)s”：请上传 .xlsx 或 .csv 文件") % {"ext": ext or filename},
                                code="unsupported_file", details={"file": [ext or filename]})
     upload_id = uuid.uuid4().hex
-    target = import_dir() / "uploads" / upload_id / f"upload{ext}"
+    target = base / "uploads" / upload_id / f"upload{ext}"
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as fh:
         for chunk in uploaded.chunks():
@@ -97,11 +103,11 @@ def upload_save(*, actor: Any, uploaded: UploadedFile | None) -> dict[str, Any]:
     return {"upload_id": upload_id, "filename": filename, "size": target.stat().st_size, "ext": ext}
 
 
-def upload_path(params: dict[str, Any]) -> Path:
+def upload_path(params: dict[str, Any], base: Path | None = None) -> Path:
     upload_id = str(params.get("upload_id", ""))
     if not upload_id.isalnum():
         raise NotFound()
-    return import_dir() / "uploads" / upload_id / f"upload{params.get('ext', '')}"
+    return (base or import_dir()) / "uploads" / upload_id / f"upload{params.get('ext', '')}"
 
 
 def report_path(job: BackgroundJob) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ from shequ.core.errors import NotFound, ValidationFailed
 from shequ.core.jobs import as_job_creator, job_get_own, job_progress, job_start, register_job, run_job
 from shequ.core.models import BackgroundJob
 from shequ.registry.importing.engine import _common_prefix
-from shequ.registry.importing.readers import CSV_EXTENSIONS, XLSX_EXTENSIONS, ImportFileError, open_table
-from shequ.registry.importing.services import import_dir, max_bytes, too_large
+from shequ.registry.importing.readers import ImportFileError, open_table
+from shequ.registry.importing.services import import_dir, upload_store
+from shequ.registry.importing.services import upload_path as registry_upload_path
 from shequ.standards.bulk.columns import KINDS
 from shequ.standards.bulk.engine import bulk_scope, run_bulk
 from shequ.standards.bulk.report import write_report
@@ -54,32 +54,11 @@ def check_kind(kind: str) -> str:
 def upload_save(*, actor: Any, uploaded: UploadedFile | None) -> dict[str, Any]:
     """Store an uploaded file after checking who uploads, its size and its extension."""
     bulk_scope(actor)
-    if uploaded is None:
-        raise ValidationFailed(_("请选择要导入的 .xlsx 或 .csv 文件"), details={"file": [_("请选择文件")]})
-    if uploaded.size is not None and uploaded.size > max_bytes():
-        raise too_large(uploaded.size)
-    filename = Path(uploaded.name or "upload").name
-    ext = Path(filename).suffix.lower()
-    if ext == ".xls":
-        raise ValidationFailed(_("不支持旧版 .xls 格式，请在 Excel 中“另存为” .xlsx 后再导入"),
-                               code="unsupported_file", details={"file": [ext]})
-    if ext not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
-        raise ValidationFailed(_("不支持的文件类型“%(ext)s”：请上传 .xlsx 或 .csv 文件") % {"ext": ext or filename},
-                               code="unsupported_file", details={"file": [ext or filename]})
-    upload_id = uuid.uuid4().hex
-    target = bulk_dir() / "uploads" / upload_id / f"upload{ext}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
-    return {"upload_id": upload_id, "filename": filename, "size": target.stat().st_size, "ext": ext}
+    return upload_store(uploaded, bulk_dir())
 
 
 def upload_path(params: dict[str, Any]) -> Path:
-    upload_id = str(params.get("upload_id", ""))
-    if not upload_id.isalnum():
-        raise NotFound()
-    return bulk_dir() / "uploads" / upload_id / f"upload{params.get('ext', '')}"
+    return registry_upload_path(params, bulk_dir())
 
 
 def report_path(job: BackgroundJob) -> Path:
