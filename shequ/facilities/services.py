@@ -51,11 +51,9 @@ def _years(year_from: int, year_to: int | None) -> set[int]:
 
 
 def _recompute(community: Area, years: Iterable[int]) -> None:
-    from shequ.standards.compliance import compliance_recompute_community
+    from shequ.standards.compliance import compliance_recompute_after_write
 
-    wanted = sorted(set(years))
-    if wanted:
-        compliance_recompute_community(community=community, years=wanted)
+    compliance_recompute_after_write(community=community, years=years)
 
 
 def _dedupe(values: Iterable[Any] | str | None) -> list[str]:

@@ -33,11 +33,9 @@ PROJECT_FIELDS = ("year", "name", "amount", "note")
 
 
 def _recompute(community: Area, years: Iterable[int]) -> None:
-    from shequ.standards.compliance import compliance_recompute_community
+    from shequ.standards.compliance import compliance_recompute_after_write
 
-    wanted = sorted(set(years))
-    if wanted:
-        compliance_recompute_community(community=community, years=wanted)
+    compliance_recompute_after_write(community=community, years=years)
 
 
 def _check_date(problems: Problems, field: str, value: Any) -> dt.date | None:

@@ -8,10 +8,11 @@ changed are deleted and COPYed again; on SQLite the scope is deleted and inserte
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -166,3 +167,39 @@ def compliance_recompute(
 def compliance_recompute_community(*, community: Area, years: list[int] | None = None) -> RecomputeSummary:
     """Recompute one community after a write to its facts (the caller's service audits that write)."""
     return _recompute(community=community, years=years)
+
+
+# community pk -> (community, years) collected inside compliance_deferred()
+_deferred: contextvars.ContextVar[dict[int, tuple[Area, set[int]]] | None] = contextvars.ContextVar(
+    "standards_compliance_deferred", default=None
+)
+
+
+def compliance_recompute_after_write(*, community: Area, years: Iterable[int]) -> None:
+    """What every service writing a community's facts calls: recompute those years now, or — inside
+    `compliance_deferred()` — once per community when the block ends."""
+    wanted = {int(year) for year in years}
+    if not wanted:
+        return
+    pending = _deferred.get()
+    if pending is not None:
+        pending.setdefault(community.pk, (community, set()))[1].update(wanted)
+        return
+    compliance_recompute_community(community=community, years=sorted(wanted))
+
+
+@contextmanager
+def compliance_deferred() -> Iterator[None]:
+    """For bulk loads: one recompute per community for all the writes inside the block; none when the block
+    ends in an exception (a rolled-back dry run leaves the results alone)."""
+    if _deferred.get() is not None:  # nested: the outer block recomputes
+        yield
+        return
+    token = _deferred.set({})
+    try:
+        yield
+        pending = _deferred.get() or {}
+    finally:
+        _deferred.reset(token)
+    for community, years in pending.values():
+        compliance_recompute_community(community=community, years=sorted(years))

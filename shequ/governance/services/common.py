@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -72,37 +71,16 @@ def clean_and_save(instance: models.Model, **save_kwargs: Any) -> None:
 
 # -- compliance --------------------------------------------------------------------------------------
 
-_deferred: contextvars.ContextVar[dict[int, tuple[Area, set[int]]] | None] = contextvars.ContextVar(
-    "governance_compliance_deferred", default=None
-)
-
-
 def recompute_compliance(community: Area, years: Iterable[int]) -> None:
     """Staffing and base-pay results depend on the staff: recompute the years a write touched (none in the
-    future). Inside `compliance_deferred()` the years are collected and recomputed once at the end."""
-    wanted = {y for y in years if y <= today().year}
-    if not wanted:
-        return
-    pending = _deferred.get()
-    if pending is not None:
-        pending.setdefault(community.pk, (community, set()))[1].update(wanted)
-        return
-    from shequ.standards.compliance import compliance_recompute_community
+    future); inside `standards.compliance.compliance_deferred()` once per community at the end."""
+    from shequ.standards.compliance import compliance_recompute_after_write
 
-    compliance_recompute_community(community=community, years=sorted(wanted))
+    compliance_recompute_after_write(community=community, years=[y for y in years if y <= today().year])
 
 
-@contextlib.contextmanager
-def compliance_deferred() -> Iterator[None]:
+def compliance_deferred() -> contextlib.AbstractContextManager[None]:
     """For bulk loads: one recompute per community for all the writes inside the block."""
-    if _deferred.get() is not None:  # nested: the outer block recomputes
-        yield
-        return
-    token = _deferred.set({})
-    try:
-        yield
-        pending = _deferred.get() or {}
-    finally:
-        _deferred.reset(token)
-    for community, years in pending.values():
-        recompute_compliance(community, years)
+    from shequ.standards.compliance import compliance_deferred as deferred
+
+    return deferred()

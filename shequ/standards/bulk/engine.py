@@ -9,8 +9,8 @@ reports and pages look the same.
   hides nothing.
 - Commit, all-or-nothing: the same transaction, kept only when no row of the file was refused.
 - Commit, valid rows only: each row in its own transaction; a refused row leaves no trace.
-Staff writes defer their compliance recompute to one per community at the end (governance's
-compliance_deferred); premises and funds services recompute on each write.
+Writes of premises, funds and staff defer their compliance recompute to one per community at the end
+(standards.compliance.compliance_deferred).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def bulk_scope(actor: Any) -> list[str]:
 
 
 def _deferred() -> Any:
-    from shequ.governance.services import compliance_deferred
+    from shequ.standards.compliance import compliance_deferred
 
     return compliance_deferred()
 
