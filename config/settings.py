@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "shequ.governance",
     "shequ.grids",
     "shequ.incidents",
+    "shequ.elections",
+    "shequ.disclosure",
 ]
 
 MIDDLEWARE = [

@@ -26,4 +26,6 @@ urlpatterns = [
     path("grids/", include("shequ.grids.urls")),
     path("incidents/", include("shequ.incidents.urls")),
     path("open311/v2/", include("shequ.incidents.open311.urls")),
+    path("elections/", include("shequ.elections.urls")),
+    path("disclosure/", include("shequ.disclosure.urls")),
 ]

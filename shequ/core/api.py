@@ -88,6 +88,8 @@ def _register_routers() -> None:
     from shequ.accounts.api import router as accounts_router
     from shequ.areas.api import router as areas_router
     from shequ.core.audit_api import router as audit_router
+    from shequ.disclosure.api import router as disclosure_router
+    from shequ.elections.api import router as elections_router
     from shequ.facilities.api import router as facilities_router
     from shequ.funding.api import router as funding_router
     from shequ.governance.api import router as governance_router
@@ -114,6 +116,8 @@ def _register_routers() -> None:
     api.add_router("/governance", governance_router)
     api.add_router("/grids", grids_router)
     api.add_router("/incidents", incidents_router)
+    api.add_router("/elections", elections_router)
+    api.add_router("/disclosure", disclosure_router)
 
 
 _register_routers()

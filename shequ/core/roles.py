@@ -38,6 +38,10 @@ class Perm:
     INCIDENT_REPORT = "incidents.report"  # report a case
     INCIDENT_HANDLE = "incidents.handle"  # open, reject, dispatch, handle, check, close, escalate, merge
     INCIDENT_CONFIGURE = "incidents.configure"  # categories, time limits, departments, holidays
+    ELECTIONS_VIEW = "elections.view"  # elections and oversight dashboards in the subtree
+    ELECTIONS_RUN = "elections.run"  # the election committee's work: roll, nomination, boxes, tallies, count
+    ELECTIONS_MANAGE = "elections.manage"  # campaigns; create elections, set mode, seats and day
+    ELECTIONS_VOTE = "elections.vote"  # a verified resident votes online in its own community's elections
 
 
 _OFFICER = {
@@ -55,6 +59,9 @@ _OFFICER = {
     Perm.INCIDENT_VIEW,
     Perm.INCIDENT_REPORT,
     Perm.INCIDENT_HANDLE,
+    Perm.ELECTIONS_VIEW,
+    Perm.ELECTIONS_RUN,
+    Perm.ELECTIONS_MANAGE,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -62,7 +69,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
         _OFFICER | {Perm.AUDIT_VIEW, Perm.POLICY_CHANGE, Perm.ACTIONS_RESOLVE, Perm.INCIDENT_CONFIGURE}
     ),
     Role.CITY_ANALYST: frozenset(
-        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW}
+        {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW,
+         Perm.ELECTIONS_VIEW}
     ),
     Role.DISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE, Perm.INCIDENT_CONFIGURE}),
     Role.SUBDISTRICT_OFFICER: frozenset(_OFFICER | {Perm.ACTIONS_RESOLVE}),
@@ -81,18 +89,20 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.INCIDENT_VIEW,
             Perm.INCIDENT_REPORT,
             Perm.INCIDENT_HANDLE,
+            Perm.ELECTIONS_VIEW,
+            Perm.ELECTIONS_RUN,
         }
     ),
     Role.GRID_WORKER: frozenset(
         {Perm.REGISTRY_VIEW, Perm.REGISTRY_CHANGE, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW, Perm.INCIDENT_REPORT}
     ),
     # A resident reports cases and follows its own (the incidents selectors narrow INCIDENT_REPORT to them).
-    Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD, Perm.INCIDENT_REPORT}),
+    Role.RESIDENT: frozenset({Perm.OWN_HOUSEHOLD, Perm.INCIDENT_REPORT, Perm.ELECTIONS_VOTE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
     # Machine clients read, and file cases (an Open311 integration, e.g. the 12345 hotline).
     Role.MACHINE_CLIENT: frozenset(
         {Perm.REGISTRY_VIEW, Perm.REGISTRY_EXPORT, Perm.STANDARDS_VIEW, Perm.GRIDS_VIEW, Perm.INCIDENT_VIEW,
-         Perm.INCIDENT_REPORT}
+         Perm.INCIDENT_REPORT, Perm.ELECTIONS_VIEW}
     ),
 }
 

@@ -95,7 +95,10 @@ def year_end(year: int) -> dt.date:
 
 
 def in_force(version: PolicyVersion, year: int) -> bool:
-    day = year_end(year)
+    return in_force_on(version, year_end(year))
+
+
+def in_force_on(version: PolicyVersion, day: dt.date) -> bool:
     return version.effective_from <= day and (version.effective_to is None or version.effective_to >= day)
 
 
@@ -136,6 +139,21 @@ def version_for(topic: str, area_code: str, year: int) -> PolicyVersion | None:
     for version in candidates.order_by("-effective_from", "-number"):
         versions.setdefault(version.policy_set_id, []).append(version)
     return _pick(sets, versions, year)
+
+
+def version_on(topic: str, area_code: str, day: dt.date) -> PolicyVersion | None:
+    """The version of `topic` in force on `day` for `area_code` (an election is judged by its election day, not by
+    the year end): the deepest covering set with a version in force that day, else the next shallower one."""
+    sets = _deepest_first(list(PolicySet.objects.filter(topic=topic, jurisdiction_code__in=_prefixes(area_code))))
+    versions = PolicyVersion.objects.filter(policy_set__in=sets, effective_from__lte=day).select_related("policy_set")
+    by_set: dict[int, list[PolicyVersion]] = {}
+    for version in versions.order_by("-effective_from", "-number"):
+        by_set.setdefault(version.policy_set_id, []).append(version)
+    for policy_set in sets:
+        for version in by_set.get(policy_set.pk, []):
+            if in_force_on(version, day):
+                return version
+    return None
 
 
 # Kept for callers that used the name in the models' docstring.

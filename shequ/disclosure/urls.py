@@ -1,0 +1,3 @@
+
+app_name = "disclosure"
+urlpatterns: list = []  # filled by the disclosure pages

@@ -1,0 +1,14 @@
+"""Election pages: each part of the procedure has its views module with its own `urlpatterns`."""
+
+from shequ.elections.views import candidates, overview, results, roll, tally, vote
+
+app_name = "elections"
+urlpatterns = [
+    *vote.urlpatterns,
+    *results.public_urlpatterns,
+    *overview.urlpatterns,
+    *roll.urlpatterns,
+    *candidates.urlpatterns,
+    *tally.urlpatterns,
+    *results.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""Election pages, one module per part of the procedure (thin: parse → selector/service → render)."""
