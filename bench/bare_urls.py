@@ -10,13 +10,17 @@ session, so no session or user query runs (the middleware is lazy).
   and tags), the way a plain Django view would: `select_related` + `prefetch_related` model instances,
   written out with string joins (HTML table) or `JsonResponse`. No login, no scope derivation, no
   masking, no count or pager, no tag visibility, no template, no translation.
+- POST /bench/bare-insert/ stores the request body as one row of `bench_bare_insert` (a table bench/vote_bench.py
+  creates) and answers its id as JSON: the reference for the online-voting API (no auth, no checks, no CSRF).
 """
 
 from __future__ import annotations
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as app_urlpatterns
 from shequ.registry.models import Resident
@@ -76,8 +80,17 @@ def bare_rows(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"<!doctype html><title>bare rows</title><table>{''.join(cells)}</table>")
 
 
+@csrf_exempt
+def bare_insert(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_bare_insert (body) VALUES (%s) RETURNING id", [request.body.decode()])
+        (row_id,) = cursor.fetchone()
+    return JsonResponse({"id": row_id})
+
+
 urlpatterns = [
     *app_urlpatterns,
     path("bench/bare/", bare_residents, name="bench-bare"),
     path("bench/bare-rows/", bare_rows, name="bench-bare-rows"),
+    path("bench/bare-insert/", bare_insert, name="bench-bare-insert"),
 ]

@@ -200,7 +200,7 @@ def _results(seed: int) -> int:
 
 
 def build(db: str, seed: int, rebuild: bool) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.models import Count
 
     from shequ.areas.generator import HierarchyPlan, hierarchy_build
@@ -222,6 +222,13 @@ def build(db: str, seed: int, rebuild: bool) -> None:
             cursor.execute("ANALYZE areas_area")
     else:
         print(f"compliance results: {have:,} rows already there (--rebuild to redraw)", flush=True)
+    from shequ.standards.compliance_rollup import rollup_fresh, rollup_rebuild
+
+    if not rollup_fresh():  # the rows were COPYed in, not written by the recompute that keeps the rollup
+        started = time.perf_counter()
+        with transaction.atomic():
+            rollup_rebuild()
+        print(f"compliance rollup rebuilt ({time.perf_counter() - started:.1f} s)", flush=True)
     kinds = dict(
         Area.objects.filter(level=Level.COMMUNITY).values_list("community_kind").annotate(n=Count("pk")).order_by()
     )

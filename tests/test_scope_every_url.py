@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from shequ.core.models import AuditLog
+from shequ.disclosure.models import Disclosure
+from shequ.elections.models import BallotBox, Campaign, Candidate, Election, Objection, Proxy, Voter
 from shequ.facilities.models import Premises
 from shequ.funding.models import OperatingFund, ProjectFund
 from shequ.governance.models import Evaluation, Worker
@@ -44,6 +46,28 @@ DOMAIN_VISIBLE = {
     "worker": {"c1"}, "grid_worker": set(), "auditor": set(), "resident_user": set(), "outsider": {"c2"},
 }
 DOMAIN_MODELS = (Premises, OperatingFund, ProjectFund, Worker, Evaluation, Incident)
+ELECTION_MODELS = (Election, Voter, Candidate, Objection, Proxy, BallotBox, Campaign, Disclosure)
+
+
+def _election_facts(world: Any, key: str, community: Any) -> list[str]:
+    """A draft election (nothing of it public yet) with a voter, a candidate, an objection, a proxy and a box."""
+    import datetime as dt
+
+    from shequ.elections.testing import make_election
+
+    election = make_election(actor=world.admin, community=community, title=f"保密选举{key}")
+    first = election.rounds.get(number=1)
+    voters = [Voter.objects.create(election=election, name=f"草稿选民{key}{i}", sex="M",
+                                   birth_date=dt.date(1980, 1, 1)) for i in range(2)]
+    Candidate.objects.create(election=election, round=first, seat="member", voter=voters[0],
+                             name=f"草稿候选人{key}")
+    Objection.objects.create(election=election, kind="omitted", filed_by_name=f"异议人{key}",
+                             reason=f"异议理由{key}", filed_on=dt.date(2026, 6, 1))
+    Proxy.objects.create(election=election, grantor=voters[0], holder=voters[1], written_on=dt.date(2026, 6, 1),
+                         note=f"委托备注{key}")
+    BallotBox.objects.create(round=first, name=f"票箱{key}", staff=["甲", "乙", "丙"])
+    return [f"保密选举{key}", f"草稿选民{key}0", f"草稿候选人{key}", f"异议人{key}", f"异议理由{key}",
+            f"委托备注{key}", f"票箱{key}"]
 
 
 def _domain_facts(world: Any) -> dict[str, list[str]]:
@@ -79,7 +103,7 @@ def _domain_facts(world: Any) -> dict[str, list[str]]:
                                 reporter_name=f"反映人{key}", reporter_phone=f"1390000000{key[-1]}",
                                 reported_at=timezone.now(), token=str(uuid.uuid4()))
         out[key] = [address, f"保密人员{key}", f"评议备注{key}", f"经费备注{key}", f"惠民项目{key}",
-                    f"隐秘事件描述{key}", f"反映人{key}", f"SJSCOPE{key}"]
+                    f"隐秘事件描述{key}", f"反映人{key}", f"SJSCOPE{key}", *_election_facts(world, key, community)]
     return out
 
 
@@ -125,7 +149,7 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 def _candidates(world: Any) -> dict[str, list[str]]:
     ints = set()
-    for model in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS, PolicyVersion):
+    for model in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS, *ELECTION_MODELS, PolicyVersion):
         ints.update(model.objects.values_list("pk", flat=True))
     from shequ.accounts.models import User
 
@@ -138,7 +162,22 @@ def _candidates(world: Any) -> dict[str, list[str]]:
     uuids = [str(u) for u in BackgroundJob.objects.values_list("pk", flat=True)] or [
         "00000000-0000-0000-0000-000000000000"
     ]
-    return {"int": [str(i) for i in sorted(ints)], "str": codes, "slug": codes, "uuid": uuids, "path": codes}
+    # Election pages and operations take only election-side ids: every such row of both communities, so each
+    # role meets both its own and the other's records, without multiplying ~70 routes by every id of the world.
+    election_ints: set[int] = set()
+    for model in ELECTION_MODELS:
+        election_ints.update(model.objects.values_list("pk", flat=True))
+    return {"int": [str(i) for i in sorted(ints)], "str": codes, "slug": codes, "uuid": uuids, "path": codes,
+            "election_int": [str(i) for i in sorted(election_ints)]}
+
+
+ELECTION_ROUTES = ("elections/", "disclosure/", "/api/v1/elections", "/api/v1/disclosure")
+
+
+def _kind(route: str, conv: str) -> str:
+    if conv == "int" and route.lstrip("/").startswith(tuple(r.lstrip("/") for r in ELECTION_ROUTES)):
+        return "election_int"
+    return conv or "str"
 
 
 def _urls(world: Any) -> list[str]:
@@ -153,11 +192,11 @@ def _urls(world: Any) -> list[str]:
             continue
         # one parameter varies over every candidate; others take the first candidate of their kind
         for i, (conv, _name) in enumerate(params):
-            for value in cands.get(conv or "str", cands["str"]):
+            for value in cands.get(_kind(route, conv), cands["str"]):
                 url = route
                 for j, (conv_j, name_j) in enumerate(params):
                     token = f"<{conv_j + ':' if conv_j else ''}{name_j}>"
-                    url = url.replace(token, value if i == j else cands.get(conv_j or "str", ["x"])[0], 1)
+                    url = url.replace(token, value if i == j else cands.get(_kind(route, conv_j), ["x"])[0], 1)
                 urls.append("/" + url)
     return sorted(set(urls))
 
@@ -178,7 +217,9 @@ def _fill_api(path: str, cands: dict[str, list[str]], world: Any) -> list[str]:
     if not names:
         return [path]
     out = []
-    for value in cands["int"] + cands["str"]:
+    ints = cands["election_int"] if path.startswith(ELECTION_ROUTES) else cands["int"]
+    values = ints + cands["str"]
+    for value in values:
         filled = path
         for name in names:
             filled = filled.replace("{" + name + "}", value)
@@ -190,6 +231,8 @@ def _fill_api(path: str, cands: dict[str, list[str]], world: Any) -> list[str]:
 REGISTRY_ENTITIES = (
     "resident", "household", "building", "resident_unit", "area", "premises", "functional_room", "facility_photo",
     "operating_fund", "project_fund", "worker", "evaluation", "action_item", "incident", "grid",
+    "elections.Election", "elections.Voter", "elections.Candidate", "elections.Objection", "elections.Proxy",
+    "elections.BallotBox", "elections.TallySheet", "elections.BoxTally", "disclosure.Disclosure",
 )
 
 WRITE_PREFIXES = {
@@ -206,7 +249,11 @@ def _outside_state(world: Any, role: str) -> Any:
         rows = model.objects.order_by("pk").values()
         return [r for r in rows if not any(r["area_code"].startswith(p) for p in WRITE_PREFIXES[role])]
 
-    state = [outside(m) for m in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS)]
+    state = [outside(m) for m in (Resident, Household, Building, ResidentUnit, *DOMAIN_MODELS, Election)]
+    outside_elections = [row["id"] for row in state[-1]]
+    state += [list(model.objects.filter(election_id__in=outside_elections).order_by("pk").values())
+              for model in (Voter, Candidate, Objection, Proxy)]
+    state.append(list(BallotBox.objects.filter(round__election_id__in=outside_elections).order_by("pk").values()))
     if role != "admin":  # only the city administrator may change the city's policy
         state += [list(PolicyVersion.objects.order_by("pk").values()),
                   list(PolicyParameter.objects.order_by("pk").values())]

@@ -24,5 +24,7 @@ def viewer(request: HttpRequest) -> dict[str, Any]:
             "incidents_report": scope.has(Perm.INCIDENT_REPORT),
             "users": scope.has(Perm.USERS_MANAGE),
             "audit": scope.has(Perm.AUDIT_VIEW),
+            "elections": scope.has(Perm.ELECTIONS_VIEW),
+            "elections_vote": scope.has(Perm.ELECTIONS_VOTE),
         },
     }

@@ -7,8 +7,11 @@ who is elected for each seat kind, what is left unfilled, ties at the cut-off, c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
+from shequ.elections.rules import number, ratio
 from shequ.standards.policy import Params
 
 
@@ -63,6 +66,126 @@ class RoundOutcome:
         return self.valid and any(self.unfilled.values())
 
 
+# The order seat kinds are decided and listed in (models.SeatKind values; kept here so this module needs no ORM).
+SEAT_ORDER: tuple[str, ...] = ("director", "deputy", "member")
+MORE_THAN = "more_than"
+AT_LEAST = "at_least"
+
+
+def threshold(kind: str, returned: int, values: Params) -> tuple[int, str]:
+    """The fewest "for" votes that elect in a round of `kind`, and the rule's name.
+
+    First round: more than `elect` of the ballots returned (exactly half does not elect). 另行选举: at least
+    `second_round` of them. Exact arithmetic: `floor(returned × r) + 1` and `ceil(returned × r)`; never below one
+    vote, so a round with no ballots returned elects nobody.
+    """
+    if kind == "additional":
+        share = ratio(values, "second_round") * returned
+        return max(1, math.ceil(share)), AT_LEAST
+    share = ratio(values, "elect") * returned
+    return max(1, math.floor(share) + 1), MORE_THAN
+
+
+def void_reason(data: RoundInput, values: Params) -> str:
+    """"" when the round is valid; else why it is void."""
+    if data.returned > data.voted:
+        return "ballots_exceed_voters"
+    # Valid only when strictly more than the ratio voted: exactly one half is void.
+    if Fraction(data.voted) <= ratio(values, "turnout") * data.registered:
+        return "turnout"
+    return ""
+
+
+def _order(candidate: CandidateVotes) -> tuple[int, int, int, str]:
+    """Rank: most votes first; equal votes by key (candidate ids numerically, then write-ins) — never random."""
+    key = candidate.key
+    if key.isdigit():
+        return (-candidate.votes_for, 0, int(key), "")
+    return (-candidate.votes_for, 1, 0, key)
+
+
+def _fill(ranked: list[CandidateVotes], seats: int) -> tuple[list[CandidateVotes], list[CandidateVotes]]:
+    """Winners of `seats` among qualifying `ranked`, and the group tied at the cut-off that could not all fit
+    (they take none of the seats left: those stay unfilled for the re-vote)."""
+    if len(ranked) <= seats:
+        return list(ranked), []
+    cut = ranked[seats - 1].votes_for if seats else None
+    if seats == 0 or ranked[seats].votes_for != cut:
+        return ranked[:seats], []
+    above = [c for c in ranked if c.votes_for > cut]
+    tied = [c for c in ranked if c.votes_for == cut]
+    return above, tied
+
+
 def count_round(data: RoundInput, values: Params) -> RoundOutcome:
-    """Decide a round. Implemented in this module by the counting work; see the module docstring."""
-    raise NotImplementedError
+    """Decide a round: validity, threshold, the elected per seat kind, unfilled seats, ties, relatives, women."""
+    reason = void_reason(data, values)
+    votes_needed, rule = threshold(data.kind, data.returned, values)
+    if reason:
+        return RoundOutcome(valid=False, void_reason=reason, threshold_votes=votes_needed, threshold_rule=rule)
+
+    block = number(values, "close_relatives_block") == 1
+    kinds = [k for k in SEAT_ORDER if data.seats.get(k, 0) > 0]
+    kinds += sorted(k for k, n in data.seats.items() if n > 0 and k not in SEAT_ORDER)
+    qualifying = {
+        kind: sorted((c for c in data.candidates if c.seat == kind and c.votes_for >= votes_needed), key=_order)
+        for kind in kinds
+    }
+    blocked: set[str] = set()
+    # Blocking a relative hands the seat to the next qualifying candidate, who may in turn be someone's relative
+    # or start a tie at the cut-off: recompute until nothing new is blocked (each pass blocks one more, so it ends).
+    while True:
+        winners: dict[str, list[CandidateVotes]] = {}
+        tied: dict[str, list[CandidateVotes]] = {}
+        for kind in kinds:
+            pool = [c for c in qualifying[kind] if c.key not in blocked]
+            winners[kind], tied[kind] = _fill(pool, data.seats[kind])
+        if not block:
+            break
+        newly = _relatives_to_block(winners, tied, data.households_elected_before)
+        if not newly:
+            break
+        blocked |= newly
+
+    outcome = RoundOutcome(valid=True, threshold_votes=votes_needed, threshold_rule=rule)
+    for kind in kinds:
+        outcome.elected += [Elected(key=c.key, seat=kind, name=c.name, votes=c.votes_for) for c in winners[kind]]
+        left = data.seats[kind] - len(winners[kind])
+        if left > 0:
+            outcome.unfilled[kind] = left
+        if tied[kind]:
+            outcome.ties.append([c.key for c in tied[kind]])
+    outcome.blocked = sorted(blocked, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+
+    elected_keys = {e.key for e in outcome.elected}
+    chosen = [c for c in data.candidates if c.key in elected_keys]
+    if not block:
+        households = [c.household_id for c in chosen if c.household_id is not None]
+        clash = len(households) != len(set(households)) or bool(set(households) & data.households_elected_before)
+        if clash:
+            outcome.warnings.append("close_relatives")
+    women = data.women_elected_before + sum(1 for c in chosen if c.female)
+    if not outcome.unfilled and women < number(values, "women_min"):
+        outcome.warnings.append("women")
+    return outcome
+
+
+def _relatives_to_block(
+    winners: dict[str, list[CandidateVotes]], tied: dict[str, list[CandidateVotes]], before: frozenset[int]
+) -> set[str]:
+    """Keys to block: of relatives among the winners the ones with fewer votes, any winner related to someone
+    elected in an earlier round, and tied candidates who could not serve beside a relative already elected."""
+    everyone = sorted((c for group in winners.values() for c in group), key=_order)
+    kept: set[int] = set(before)
+    newly: set[str] = set()
+    for candidate in everyone:
+        household = candidate.household_id
+        if household is None:
+            continue
+        if household in kept:
+            newly.add(candidate.key)
+        else:
+            kept.add(household)
+    for group in tied.values():
+        newly |= {c.key for c in group if c.household_id is not None and c.household_id in kept}
+    return newly

@@ -27,6 +27,7 @@ from shequ.core.audit import audit_record
 from shequ.core.roles import Perm
 from shequ.standards.compliance_eval import Evaluator, Sink
 from shequ.standards.compliance_io import CommunityFacts, communities_under, load_facts
+from shequ.standards.compliance_rollup import rollup_after_write, rollup_fresh
 from shequ.standards.compliance_write import replace_results
 from shequ.standards.policy import TOPIC, PolicyResolver
 
@@ -113,8 +114,11 @@ def _recompute(
         mark = lap("evaluate", mark)
 
     with transaction.atomic():
+        was_fresh = rollup_fresh()
         counts = replace_results(sink, area_code=area_code, community_id=community_id, years=years)
         mark = lap("write", mark)
+        rollup_after_write(area_code=community.code if community else area_code, years=years, was_fresh=was_fresh)
+        mark = lap("rollup", mark)
     summary.rows = len(sink)
     summary.deleted, summary.inserted, summary.unchanged = counts.deleted, counts.inserted, counts.unchanged
     lap("commit", mark)

@@ -119,3 +119,35 @@ class ComplianceResult(models.Model):
             ),
         ]
         verbose_name = _("达标结果")
+
+
+class ComplianceRollup(models.Model):
+    """ComplianceResult summed per sub-district (the first 9 digits of the community code) × year × rule × status ×
+    community kind × threshold: what a city or district dashboard aggregates, ~100× fewer rows than the results.
+    Rebuilt for the scope of every recompute (standards.compliance_rollup); used only while `RollupState` says it
+    matches the results it was built from."""
+
+    sub_code = models.CharField(max_length=15)
+    year = models.PositiveSmallIntegerField()
+    rule = models.CharField(max_length=32)
+    status = models.PositiveSmallIntegerField(choices=ComplianceStatus.choices)
+    community_kind = models.CharField(max_length=16, blank=True, default="")
+    threshold = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    n = models.PositiveIntegerField()
+    gap_sum = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    measured_sum = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    absent = models.PositiveIntegerField(default=0)  # rows with no or zero measured value
+    zero_gap = models.PositiveIntegerField(default=0)  # rows with no or zero gap
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sub_code", "year"], name="rollup_code_year", opclasses=["varchar_pattern_ops",
+                                                                                           "int2_ops"]),
+        ]
+
+
+class RollupState(models.Model):
+    """The results version (standards.selectors.base.results_version) the rollup was last made to match."""
+
+    key = models.CharField(max_length=32, unique=True)
+    results_version = models.CharField(max_length=64, default="")

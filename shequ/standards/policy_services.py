@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
@@ -100,6 +101,22 @@ def _param_changes(old: dict[str, Param], new: dict[str, Param]) -> dict[str, li
     }
 
 
+def _recompute_after(actor: Any, policy_set: PolicySet, *starts: dt.date | None) -> None:
+    """A change to the community standards re-judges the years it touches, in the background after commit (the
+    other topics — e.g. the election rules — fix their version on the record they judge)."""
+    from shequ.standards.policy import TOPIC
+    from shequ.standards.tasks import compliance_recompute_start
+
+    if policy_set.topic != TOPIC:
+        return
+    first = min((d.year for d in starts if d is not None), default=None)
+    years = list(range(first, dt.date.today().year + 1)) if first is not None else None
+    try:
+        compliance_recompute_start(actor=actor, area_code=policy_set.jurisdiction_code, years=years)
+    except PermissionDenied:  # the editor may change policy but not run the recompute: the nightly run will
+        return
+
+
 def _citation_errors(citation: str) -> dict[str, list[str]]:
     return {} if citation else {"citation": [_("请填写依据文件（文号或文件名称）。")]}
 
@@ -173,6 +190,7 @@ def policy_version_create(
         PolicyParameter.objects.bulk_create(rows)
         changes = diff({}, snapshot(version, VERSION_FIELDS)) | _param_changes({}, params)
         _audit(actor, version, "create", changes, f"{policy_set.code} v{number}")
+        _recompute_after(actor, policy_set, effective_from)
     return version
 
 
@@ -262,6 +280,8 @@ def policy_version_update(
         changes = diff(old, snapshot(version, VERSION_FIELDS)) | _param_changes(old_params, params)
         if changes:
             _audit(actor, version, "update", changes, f"{policy_set.code} v{version.number}")
+            was_from = dt.date.fromisoformat(str(old["effective_from"]))
+            _recompute_after(actor, policy_set, was_from, version.effective_from)
     return version
 
 
@@ -290,7 +310,10 @@ def policy_version_delete(*, actor: Any, version: PolicyVersion) -> None:
         old = snapshot(version, VERSION_FIELDS)
         old_params = params_of(version)
         pk = version.pk
-        version.delete()
+        try:
+            version.delete()
+        except ProtectedError:  # e.g. an election fixed to this version of the election rules
+            raise Conflict(_("该版本已被其他记录引用（如已设定的选举），不能删除。"), code="version_in_use") from None
         version.pk = pk
         _audit(
             actor,

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from shequ.accounts.scope import viewer_scope
 from shequ.core.errors import NotFound
 from shequ.core.roles import Perm
-from shequ.elections.models import Campaign, Election, Stage
+from shequ.elections.models import Campaign, Election, Stage, Voter, VoterStatus
 
 
 def _pk(value: Any) -> int:
@@ -90,3 +90,8 @@ def campaign_get(*, viewer: Any, pk: Any) -> Campaign:
     if row is None:
         raise NotFound()
     return row
+
+
+def registered_count(election: Election) -> int:
+    """Voters on the roll (the denominator of turnout)."""
+    return Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL).count()

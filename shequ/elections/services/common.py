@@ -31,7 +31,11 @@ def locked(election: Election, actor: Any, *, manage: bool = False) -> Election:
         policies.require_manage(actor, election.area_code)
     else:
         policies.require_run(actor, election.area_code)
-    return Election.objects.select_for_update().select_related("policy_version", "community").get(pk=election.pk)
+    return (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("policy_version", "community")
+        .get(pk=election.pk)
+    )
 
 
 def require_stage(election: Election, stages: Iterable[str]) -> None:

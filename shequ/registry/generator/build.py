@@ -149,9 +149,11 @@ def _detach_outsiders(model: type[models.Model]) -> None:
 @transaction.atomic
 def demo_wipe(*, city_code: str = PLAN.city_code) -> None:
     """Remove the registry, the demo users and the generated communities and grids (not the real areas)."""
+    from shequ.elections.demo import elections_demo_wipe
     from shequ.standards.generator import standards_facts_delete
 
     standards_facts_delete(root_code=city_code)  # premises, staff and funds point at the generated communities
+    elections_demo_wipe(city_code=city_code)  # so do elections and disclosure entries
     for model in _REGISTRY_MODELS:
         _detach_outsiders(model)
     for model in _REGISTRY_MODELS:
@@ -233,6 +235,9 @@ def demo_build(
     stats_rebuild()
     demo_users_create(city_code=plan.city_code, central_district=plan.central_district)
     _standards_build(city_code=plan.city_code, seed=seed)
+    from shequ.elections.demo import elections_demo_build
+
+    elections_demo_build(city_code=plan.city_code)
     summary.seconds = round(time.monotonic() - started, 1)
     audit_record(
         actor=None,

@@ -10,11 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
-from shequ.standards.models import ComplianceStatus
+from shequ.core.roles import Perm
+from shequ.standards.compliance_rollup import rollup_fresh
+from shequ.standards.models import ComplianceRollup, ComplianceStatus
 from shequ.standards.selectors.base import cached, compliance_results, tally_rows
 from shequ.standards.selectors.catalogue import (
     CHILD_LENGTH,
@@ -29,25 +32,46 @@ from shequ.standards.selectors.catalogue import (
 )
 
 
+def _rollup_rows(code: str, kind: str, length: int, keys: list[str]) -> QuerySet[Any]:
+    """A city's or district's groups from the per-sub-district rollup (the whole subtree is the viewer's)."""
+    qs = ComplianceRollup.objects.filter(sub_code__startswith=code)
+    if kind:
+        qs = qs.filter(community_kind=kind)
+    return (
+        qs.annotate(child=Substr("sub_code", 1, length))
+        .values(*keys, "child")
+        .annotate(n=Sum("n"), gap_sum=Sum("gap_sum"), measured_sum=Sum("measured_sum"), absent=Sum("absent"),
+                  zero_gap=Sum("zero_gap"))
+        .order_by()
+    )
+
+
+def _result_rows(viewer: Any, code: str, kind: str, length: int | None, keys: list[str]) -> QuerySet[Any]:
+    qs = compliance_results(viewer=viewer, area_code=code, kind=kind)
+    if length:
+        qs, keys = qs.annotate(child=Substr("area_code", 1, length)), [*keys, "child"]
+    return (
+        qs.values(*keys)
+        .annotate(
+            n=Count("id"),
+            gap_sum=Sum("gap"),
+            measured_sum=Sum("measured"),
+            absent=Count("id", filter=Q(measured__isnull=True) | Q(measured=0)),
+            zero_gap=Count("id", filter=Q(gap__isnull=True) | Q(gap=0)),
+        )
+        .order_by()
+    )
+
+
 def figures_digest(*, viewer: Any, area: Area, kind: str) -> Digest:
     length = CHILD_LENGTH[Level(area.level)] if area.level in (Level.CITY, Level.DISTRICT) else None
 
     def compute() -> Digest:
-        qs = compliance_results(viewer=viewer, area_code=area.code, kind=kind)
         keys = ["year", "rule", "status", "community_kind", "threshold"]
-        if length:
-            qs, keys = qs.annotate(child=Substr("area_code", 1, length)), [*keys, "child"]
-        rows = (
-            qs.values(*keys)
-            .annotate(
-                n=Count("id"),
-                gap_sum=Sum("gap"),
-                measured_sum=Sum("measured"),
-                absent=Count("id", filter=Q(measured__isnull=True) | Q(measured=0)),
-                zero_gap=Count("id", filter=Q(gap__isnull=True) | Q(gap=0)),
-            )
-            .order_by()
-        )
+        if length and viewer_scope(viewer).has(Perm.STANDARDS_VIEW, area.code) and rollup_fresh():
+            query = _rollup_rows(area.code, kind, length, keys)
+        else:
+            query = _result_rows(viewer, area.code, kind, length, keys)
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # PostgreSQL has no statistics on the code-prefix expression and guesses ~10x the real number
@@ -58,7 +82,7 @@ def figures_digest(*, viewer: Any, area: Area, kind: str) -> Digest:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '32MB'")
                     cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
-            rows = list(rows)
+            rows = list(query)
         by_year: dict[int, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
         by_child: dict[int, dict[str, dict[str, Tally]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Tally)))
         short: dict[tuple[int, str, str, Decimal | None], ShortGroup] = {}

@@ -1,0 +1,128 @@
+"""The roll and its objections as a viewer may see them; the public roll (names, sex, age, group only); the
+deadlines of publication, objection and answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from shequ.areas.models import Area
+from shequ.core.errors import NotFound
+from shequ.elections.eligibility import age_on
+from shequ.elections.models import Election, Objection, ObjectionDecision, Stage, Voter, VoterStatus
+from shequ.elections.rules import election_params, number
+from shequ.elections.selectors.common import _pk, election_scope
+
+
+def roll_list(
+    *, viewer: Any, election: Election, status: str = "", q: str = "", group: str = "",
+) -> QuerySet[Voter]:
+    qs = Voter.objects.filter(election_scope(viewer, field="election__area_code"), election=election)
+    if status in VoterStatus.values:
+        qs = qs.filter(status=status)
+    text = (q or "").strip()
+    if text:
+        qs = qs.filter(Q(name__contains=text) | Q(note__contains=text))
+    code = (group or "").strip()
+    if code.isdigit():
+        qs = qs.filter(group_code=code)
+    return qs.select_related("resident").order_by("group_code", "name", "id")
+
+
+def voter_get(*, viewer: Any, election: Election, pk: Any) -> Voter:
+    row = Voter.objects.filter(election_scope(viewer, field="election__area_code"), election=election,
+                               pk=_pk(pk)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def group_names(codes: list[str]) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name"))
+
+
+def roll_counts(election: Election) -> dict[str, Any]:
+    """On the roll, excluded, and the on-roll voters by group and by sex."""
+    rows = Voter.objects.filter(election=election).values("status").annotate(n=Count("id"))
+    by_status = {r["status"]: r["n"] for r in rows}
+    on_roll = Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
+    groups = list(on_roll.values("group_code").annotate(n=Count("id")).order_by("group_code"))
+    names = group_names([g["group_code"] for g in groups])
+    by_sex = {r["sex"]: r["n"] for r in on_roll.values("sex").annotate(n=Count("id"))}
+    return {
+        "on_roll": by_status.get(VoterStatus.ON_ROLL, 0),
+        "excluded": by_status.get(VoterStatus.EXCLUDED, 0),
+        "by_group": [{"code": g["group_code"], "name": names.get(g["group_code"], ""), "count": g["n"]}
+                     for g in groups],
+        "by_sex": {"M": by_sex.get("M", 0), "F": by_sex.get("F", 0)},
+    }
+
+
+def voter_for_resident(election: Election, resident: Any) -> Voter | None:
+    """The resident's row on the roll, when on it (online voting checks this)."""
+    pk = getattr(resident, "pk", resident)
+    if pk is None:
+        return None
+    return Voter.objects.filter(election=election, resident_id=pk, status=VoterStatus.ON_ROLL).first()
+
+
+def public_roll(election: Election) -> list[dict[str, Any]]:
+    """The published roll: name, sex, age on election day and group name — nothing else."""
+    if election.stage == Stage.DRAFT or election.roll_published_on is None:
+        raise NotFound()
+    rows = list(Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
+                .order_by("group_code", "name", "id").values("name", "sex", "birth_date", "group_code"))
+    names = group_names(sorted({r["group_code"] for r in rows}))
+    return [{"name": r["name"], "sex": r["sex"], "age": age_on(r["birth_date"], election.election_day),
+             "group": names.get(r["group_code"], "")} for r in rows]
+
+
+def objection_list(*, viewer: Any, election: Election, decision: str = "") -> QuerySet[Objection]:
+    qs = Objection.objects.filter(election_scope(viewer, field="election__area_code"), election=election)
+    if decision in ObjectionDecision.values:
+        qs = qs.filter(decision=decision)
+    return qs.select_related("subject_voter", "subject_resident", "answered_by").order_by("filed_on", "id")
+
+
+def objection_get(*, viewer: Any, election: Election, pk: Any) -> Objection:
+    row = objection_list(viewer=viewer, election=election).filter(pk=_pk(pk)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+@dataclass(frozen=True)
+class RollDeadlines:
+    publish_by: dt.date
+    objection_days: int
+    answer_days: int
+    objection_last_day: dt.date | None  # None before publication
+
+    def answer_due(self, objection: Objection) -> dt.date:
+        return objection.filed_on + dt.timedelta(days=self.answer_days)
+
+    def overdue(self, objection: Objection, day: dt.date) -> bool:
+        """Still unanswered after its limit."""
+        return objection.decision == ObjectionDecision.PENDING and day > self.answer_due(objection)
+
+    def late(self, objection: Objection) -> bool:
+        """Answered, but after its limit."""
+        return objection.answered_on is not None and objection.answered_on > self.answer_due(objection)
+
+    def objections_open(self, day: dt.date) -> bool:
+        return self.objection_last_day is not None and day <= self.objection_last_day
+
+
+def roll_deadlines(election: Election) -> RollDeadlines:
+    values = election_params(election)
+    days = number(values, "objection_days")
+    return RollDeadlines(
+        publish_by=election.election_day - dt.timedelta(days=number(values, "roll_publish_days_before")),
+        objection_days=days,
+        answer_days=number(values, "objection_answer_days"),
+        objection_last_day=(election.roll_published_on + dt.timedelta(days=days)
+                             if election.roll_published_on else None),
+    )

@@ -1,0 +1,208 @@
+"""Online voting: one ballot per voter and round, not linkable to the voter, with a receipt code.
+
+Two rows are written in one transaction: `OnlineVoteMark(round, voter)` — that the voter voted — and
+`OnlineBallot(round, marks, write_ins, receipt_hash)` — how, with a random id and no timestamp. The unique
+constraint on the mark is what makes a second ballot impossible whatever the concurrency; the checks before
+it only give the common case a clear answer early. Nothing here logs or audits the choices or the ballot id.
+
+The election row is read `FOR SHARE` (PostgreSQL): ballots do not block one another, but the count (which
+locks the election `FOR UPDATE`) waits for ballots in flight, and a ballot arriving after the count sees the
+new stage — so no accepted ballot is left out of a count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import Conflict
+from shequ.elections.models import Election, OnlineBallot, OnlineVoteMark, RoundStatus, SeatKind, Stage
+from shequ.elections.selectors.online import (
+    ballot_candidates,
+    current_round,
+    receipt_rows,
+    require_voter_scope,
+    voter_of,
+    voting_refusal,
+)
+from shequ.elections.services.common import invalid, record, require_stage
+
+# No 0/O, 1/I/L: a code read aloud or copied from paper is not misread.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RECEIPT_LENGTH = 16
+RECEIPT_GROUP = 4
+CHOICES = ("F", "A", "N")
+WRITE_IN_MAX = 64
+
+
+def receipt_new() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "-".join(raw[i:i + RECEIPT_GROUP] for i in range(0, RECEIPT_LENGTH, RECEIPT_GROUP))
+
+
+def receipt_normalise(code: str) -> str:
+    """Upper case, separators and spaces dropped; "" when it cannot be a receipt code."""
+    raw = "".join(ch for ch in str(code or "").upper() if ch.isalnum())
+    if len(raw) != RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in raw):
+        return ""
+    return raw
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(receipt_normalise(code).encode()).hexdigest()
+
+
+def _share_locked(election: Election) -> Election:
+    if connection.vendor == "postgresql":
+        # The table name comes from the model, never from input; Django has no FOR SHARE of its own.
+        sql = f'SELECT * FROM "{Election._meta.db_table}" WHERE id = %s FOR SHARE'  # noqa: S608
+        rows = list(Election.objects.raw(sql, [election.pk]))
+        if rows:
+            return rows[0]
+    return Election.objects.get(pk=election.pk)  # SQLite serialises writers by itself
+
+
+def _marks(candidates: list[Any], choices: dict[int, str] | dict[str, str], seats: dict[str, int],
+           write_ins: dict[str, list[str]]) -> str:
+    by_id = {c.pk: c for c in candidates}
+    picked: dict[int, str] = {}
+    for key, value in (choices or {}).items():
+        try:
+            cid = int(key)
+        except (TypeError, ValueError):
+            raise invalid("choices", _("候选人编号“%(id)s”无效。") % {"id": key}) from None
+        if cid not in by_id:
+            raise invalid("choices", _("候选人编号 %(id)s 不在本轮选票上。") % {"id": cid})
+        choice = str(value or "").strip().upper()
+        if choice not in CHOICES:
+            raise invalid("choices", _("对 %(name)s 的选择“%(value)s”无效：只能是赞成、反对或弃权。")
+                          % {"name": by_id[cid].name, "value": value})
+        picked[cid] = choice
+    for seat, count in seats.items():
+        marked = sum(1 for c in candidates if c.seat == seat and picked.get(c.pk) == "F")
+        extra = len(write_ins.get(seat, []))
+        if marked + extra > count:
+            raise invalid("choices", _("“%(seat)s”应选 %(n)s 名，您赞成了 %(marked)s 名、另选了 %(extra)s 名，"
+                                       "超过应选人数的选票无效，请修改。")
+                          % {"seat": _seat_label(seat), "n": count, "marked": marked, "extra": extra})
+    positions = [c.position for c in candidates]
+    if len(set(positions)) != len(positions) or (positions and max(positions) >= 200):
+        raise Conflict(_("本轮选票的候选人顺序有误，请联系社区选举委员会。"), code="ballot_not_ready")
+    cells = ["N"] * (max(positions) + 1 if positions else 0)
+    for c in candidates:
+        cells[c.position] = picked.get(c.pk, "N")
+    return "".join(cells)
+
+
+def _seat_label(seat: str) -> str:
+    return str(SeatKind(seat).label) if seat in SeatKind.values else seat
+
+
+def _write_ins(
+    write_ins: dict[str, list[str]] | None, seats: dict[str, int], candidates: list[Any]
+) -> dict[str, list[str]]:
+    clean: dict[str, list[str]] = {}
+    for seat, names in (write_ins or {}).items():
+        if seat not in seats:
+            raise invalid("write_ins", _("本轮没有“%(seat)s”职位可以另选他人。") % {"seat": _seat_label(str(seat))})
+        listed = {c.name for c in candidates if c.seat == seat}
+        kept: list[str] = []
+        for name in names or []:
+            name = str(name or "").strip()
+            if not name:
+                continue
+            if len(name) > WRITE_IN_MAX:
+                raise invalid("write_ins", _("另选他人的姓名过长（最多 %(n)s 字）。") % {"n": WRITE_IN_MAX})
+            if name in listed:
+                raise invalid("write_ins", _("%(name)s 已是“%(seat)s”候选人，请直接在候选人处选择赞成。")
+                              % {"name": name, "seat": _seat_label(seat)})
+            if name in kept:
+                raise invalid("write_ins", _("另选他人中 %(name)s 重复填写。") % {"name": name})
+            kept.append(name)
+        if kept:
+            clean[seat] = kept
+    return clean
+
+
+def _prepared(
+    actor: Any, election: Election, choices: dict[int, str] | dict[str, str], write_ins: dict[str, list[str]] | None,
+) -> tuple[Any, Any, str, dict[str, list[str]]]:
+    """(round, voter, marks, write-ins) after every check but the unique mark; raises the refusal otherwise."""
+    if election.online_voting:
+        require_stage(election, [Stage.VOTING])
+    round_ = current_round(election)
+    voter = voter_of(election, actor)
+    refusal = voting_refusal(election, round_, voter, actor)
+    if refusal is not None:
+        raise refusal
+    assert round_ is not None and voter is not None
+    if OnlineVoteMark.objects.filter(round=round_, voter=voter).exists():
+        raise _already_voted()
+    seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
+    candidates = ballot_candidates(round_)
+    clean_write_ins = _write_ins(write_ins, seats, candidates)
+    return round_, voter, _marks(candidates, choices, seats, clean_write_ins), clean_write_ins
+
+
+def ballot_validate(
+    *, actor: Any, election: Election, choices: dict[int, str] | dict[str, str],
+    write_ins: dict[str, list[str]] | None = None,
+) -> dict[str, list[str]]:
+    """The checks of `ballot_cast` without writing (the ballot page's confirmation step); the cleaned write-ins."""
+    require_voter_scope(actor, election.area_code)
+    return _prepared(actor, election, choices, write_ins)[3]
+
+
+@transaction.atomic
+def ballot_cast(
+    *, actor: Any, election: Election, choices: dict[int, str] | dict[str, str],
+    write_ins: dict[str, list[str]] | None = None,
+) -> str:
+    """Cast the actor's online ballot in the election's open round; the receipt code (shown once, stored only
+    as its hash). Refused: not a voter of this community (404/403), not on the roll, proxy given, online voting
+    off, no open round, already voted (409 `already_voted`), an invalid ballot (422)."""
+    require_voter_scope(actor, election.area_code)
+    election = _share_locked(election)
+    round_, voter, marks, clean_write_ins = _prepared(actor, election, choices, write_ins)
+    try:
+        with transaction.atomic():
+            OnlineVoteMark.objects.create(round=round_, voter=voter)
+    except IntegrityError:
+        raise _already_voted() from None
+    code = receipt_new()
+    OnlineBallot.objects.create(round=round_, marks=marks, write_ins=clean_write_ins or None,
+                                receipt_hash=receipt_hash(code))
+    # Who voted is public record (the roll is marked); how is not: no ballot id, no marks here.
+    record(actor=actor, election=election, action="vote_online", entity="elections.Round", entity_id=round_.pk,
+           summary=_("网上投票（第 %(n)s 轮）") % {"n": round_.number})
+    return code
+
+
+def _already_voted() -> Conflict:
+    return Conflict(_("您已在本轮投过票，每位选民只能投一次。"), code="already_voted")
+
+
+def receipt_check(code: str) -> dict[str, Any] | None:
+    """The ballot a receipt code stands for: election, round, whether counted, the marks as recorded."""
+    if not receipt_normalise(code):
+        return None
+    ballot = (OnlineBallot.objects.filter(receipt_hash=receipt_hash(code))
+              .select_related("round", "round__election").first())
+    if ballot is None:
+        return None
+    round_ = ballot.round
+    return {
+        "election_id": round_.election_id,
+        "election": round_.election.title,
+        "round": round_.number,
+        "round_status": round_.status,
+        "counted": round_.status == RoundStatus.COUNTED,
+        "marks": receipt_rows(round_, ballot.marks),
+        "write_ins": ballot.write_ins or {},
+        "write_in_rows": [{"seat": seat, "seat_label": _seat_label(seat), "name": name}
+                          for seat, names in (ballot.write_ins or {}).items() for name in names],
+    }

@@ -1,0 +1,82 @@
+"""The per-sub-district rollup of the compliance results (models.ComplianceRollup), kept by the recompute.
+
+A city dashboard cold from cache aggregated every result row (~400,000 for Loudi at 10 years); the rollup holds
+the same sums per sub-district (a few thousand rows), so a city or district figure is one small GROUP BY. The
+rollup is trusted only while `RollupState.results_version` equals the current results version: rows written
+by anything but the recompute (a test, a bench loading rows directly) make the dashboards fall back to the
+results themselves until the next full rebuild (`rollup_rebuild`, also run by `recompute_compliance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
+
+SUB_LENGTH = 9  # a sub-district's code: the first 9 digits of its communities' codes
+STATE_KEY = "compliance"
+
+_INSERT = (
+    "INSERT INTO {rollup} (sub_code, year, rule, status, community_kind, threshold, n, gap_sum, measured_sum, "
+    "absent, zero_gap) "
+    "SELECT substr(area_code, 1, {length}), year, rule, status, community_kind, threshold, count(*), sum(gap), "
+    "sum(measured), sum(CASE WHEN measured IS NULL OR measured = 0 THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN gap IS NULL OR gap = 0 THEN 1 ELSE 0 END) "
+    "FROM {results} WHERE {where} GROUP BY substr(area_code, 1, {length}), year, rule, status, community_kind, "
+    "threshold"
+)
+
+
+def _version() -> str:
+    from shequ.standards.selectors.base import results_version
+
+    return results_version()
+
+
+def rollup_fresh() -> bool:
+    """True when the rollup was built from the results as they are now."""
+    state = RollupState.objects.filter(key=STATE_KEY).values_list("results_version", flat=True).first()
+    return state is not None and state == _version()
+
+
+def _mark(version: str) -> None:
+    RollupState.objects.update_or_create(key=STATE_KEY, defaults={"results_version": version})
+
+
+def _refresh(prefix: str, years: Sequence[int] | None) -> None:
+    stale = ComplianceRollup.objects.filter(sub_code__startswith=prefix) if prefix else ComplianceRollup.objects.all()
+    if years is not None:
+        stale = stale.filter(year__in=list(years))
+    stale._raw_delete(connection.alias)
+    where: list[str] = ["1 = 1"]
+    params: list[str | int] = []
+    if prefix:
+        where.append("area_code LIKE %s")
+        params.append(prefix + "%")
+    if years is not None:
+        where.append(f"year IN ({', '.join(['%s'] * len(years))})" if years else "1 = 0")
+        params.extend(years)
+    quote = connection.ops.quote_name
+    sql = _INSERT.format(rollup=quote(ComplianceRollup._meta.db_table), results=quote(ComplianceResult._meta.db_table),
+                         length=SUB_LENGTH, where=" AND ".join(where))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def rollup_rebuild() -> None:
+    """Rebuild the whole rollup from the results (call inside a transaction)."""
+    _refresh("", None)
+    _mark(_version())
+
+
+def rollup_after_write(*, area_code: str, years: Sequence[int], was_fresh: bool) -> None:
+    """After the recompute replaced the results of `area_code` (a community's code, a larger area's, or "")
+    for `years`: refresh the rollup rows that cover them. Fresh again only if it was fresh before the write or
+    this refresh covered every result."""
+    prefix = area_code[:SUB_LENGTH]
+    _refresh(prefix, years)
+    covers_all = not prefix and not ComplianceResult.objects.exclude(year__in=list(years)).exists()
+    if was_fresh or covers_all:
+        _mark(_version())

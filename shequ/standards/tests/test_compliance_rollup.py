@@ -1,0 +1,69 @@
+"""The per-sub-district rollup: kept by every recompute, equal to aggregating the results themselves, and not
+trusted once results were written some other way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from shequ.standards.compliance import compliance_recompute, compliance_recompute_community
+from shequ.standards.compliance_rollup import rollup_fresh
+from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
+from shequ.standards.selectors.figures import figures_digest
+from shequ.standards.tests.engine_helpers import add_fund, add_households, add_premises, ensure_loudi_policy
+
+pytestmark = pytest.mark.django_db
+YEARS = [2015, 2016, 2017]
+
+
+def _both(viewer, area):  # type: ignore[no-untyped-def]
+    """The digest from the rollup and from the results (the rollup's state made stale for the second)."""
+    with override_settings(SHEQU_DASHBOARD_CACHE_SECONDS=0):
+        assert rollup_fresh()
+        from_rollup = figures_digest(viewer=viewer, area=area, kind="")
+        version = RollupState.objects.get().results_version
+        RollupState.objects.update(results_version="stale")
+        from_results = figures_digest(viewer=viewer, area=area, kind="")
+        RollupState.objects.update(results_version=version)
+    return from_rollup, from_results
+
+
+def test_rollup_equals_the_results_after_full_and_community_recomputes(world):
+    ensure_loudi_policy()
+    add_premises(world.community, area="380", year_from=2012)
+    add_households(world.community, 450)
+    add_fund(world.community2, 2016, "150000")
+    compliance_recompute(actor=None, area_code="", years=YEARS)
+    assert ComplianceRollup.objects.filter(sub_code=world.subdistrict.code).exists()
+    for area in (world.city, world.district):
+        from_rollup, from_results = _both(world.admin, area)
+        assert from_rollup == from_results and from_rollup.by_year
+
+    add_fund(world.community, 2017, "260000")
+    compliance_recompute_community(community=world.community, years=YEARS)
+    from_rollup, from_results = _both(world.admin, world.city)
+    assert from_rollup == from_results
+    funds = from_rollup.by_year[2017]["operating_funds"]
+    assert funds.meets >= 1
+
+
+def test_results_written_outside_the_recompute_make_the_rollup_stale(world):
+    ensure_loudi_policy()
+    compliance_recompute(actor=None, area_code="", years=YEARS)
+    assert rollup_fresh()
+    ComplianceResult.objects.filter(community=world.community_b, year=2017, rule="premises_area").delete()
+    ComplianceResult.objects.create(community=world.community_b, area_code=world.community_b.code, year=2017,
+                                    rule="premises_area", status=2, measured=Decimal("10"),
+                                    threshold=Decimal("400"), gap=Decimal("390"), computed_at=timezone.now())
+    assert not rollup_fresh()
+    with override_settings(SHEQU_DASHBOARD_CACHE_SECONDS=0):
+        digest = figures_digest(viewer=world.admin, area=world.city, kind="")
+    assert digest.by_year[2017]["premises_area"].short >= 1
+    # a recompute of one community does not vouch for rows it did not write
+    compliance_recompute_community(community=world.community, years=YEARS)
+    assert not rollup_fresh()
+    compliance_recompute(actor=None, area_code="", years=YEARS)
+    assert rollup_fresh()
