@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,9 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from shequ.accounts.models import ApiToken
@@ -38,7 +42,11 @@ class TokenAuth(HttpBearer):
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" to the minute: an UPDATE (and its commit) on every call cost machine clients, e.g. the
+        # online-voting load, a statement and a disk flush per request.
+        if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connection
+from django.db.models import Subquery
 
 from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
 
@@ -36,9 +37,20 @@ def _version() -> str:
 
 
 def rollup_fresh() -> bool:
-    """True when the rollup was built from the results as they are now."""
-    state = RollupState.objects.filter(key=STATE_KEY).values_list("results_version", flat=True).first()
-    return state is not None and state == _version()
+    """True when the rollup was built from the results as they are now (one query: the state and the newest
+    result, whose id and time make the version — see selectors.base.results_version)."""
+    latest = ComplianceResult.objects.order_by("-id")
+    row = (
+        RollupState.objects.filter(key=STATE_KEY)
+        .annotate(latest_id=Subquery(latest.values("id")[:1]), latest_at=Subquery(latest.values("computed_at")[:1]))
+        .values_list("results_version", "latest_id", "latest_at")
+        .first()
+    )
+    if row is None:
+        return False
+    state, latest_id, latest_at = row
+    current = f"{latest_id}.{latest_at.timestamp()}" if latest_id is not None and latest_at is not None else "0"
+    return bool(state == current)
 
 
 def _mark(version: str) -> None:

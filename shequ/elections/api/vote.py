@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from shequ.core.errors import NotFound
-from shequ.elections.selectors.online import ballot_get, vote_election_get
+from shequ.elections.selectors.online import ballot_get
 from shequ.elections.services.online import ballot_cast, receipt_check
 
 router = Router(tags=["elections"])
@@ -95,8 +95,8 @@ def get_ballot(request: HttpRequest, election_id: int) -> dict[str, Any]:
 
 @router.post("/{election_id}/ballot", response=ReceiptOut, url_name="elections_ballot")
 def cast_ballot(request: HttpRequest, election_id: int, payload: BallotIn) -> dict[str, str]:
-    election = vote_election_get(viewer=request.user, pk=election_id)
-    code = ballot_cast(actor=request.user, election=election, choices=payload.choices, write_ins=payload.write_ins)
+    # The service reads the election itself (FOR SHARE) and answers NotFound like vote_election_get would.
+    code = ballot_cast(actor=request.user, election=election_id, choices=payload.choices, write_ins=payload.write_ins)
     return {"receipt": code}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
@@ -65,10 +66,16 @@ def current_round(election: Election) -> Round | None:
 
 
 def voter_of(election: Election, user: Any) -> Voter | None:
+    """The user's roll entry, with `gave_proxy` (a written proxy given) read in the same query."""
     resident_id = getattr(user, "resident_id", None)
     if not resident_id:
         return None
-    return Voter.objects.filter(election=election, resident_id=resident_id).first()
+    proxies = Proxy.objects.filter(election_id=OuterRef("election_id"), grantor_id=OuterRef("pk"))
+    return (
+        Voter.objects.filter(election=election, resident_id=resident_id)
+        .annotate(gave_proxy=Exists(proxies))
+        .first()
+    )
 
 
 def ballot_candidates(round_: Round) -> list[Candidate]:
@@ -89,7 +96,10 @@ def voting_refusal(
     if voter is None or voter.status != VoterStatus.ON_ROLL:
         return PermissionDenied(_("您不在本次选举的选民名单上，不能投票。如有异议请联系社区选举委员会。"),
                                 code="not_on_roll")
-    if Proxy.objects.filter(election=election, grantor=voter).exists():
+    gave_proxy = getattr(voter, "gave_proxy", None)
+    if gave_proxy is None:
+        gave_proxy = Proxy.objects.filter(election=election, grantor=voter).exists()
+    if gave_proxy:
         return Conflict(_("您已书面委托他人代为投票，不能再网上投票。"), code="proxy_given")
     return None
 

@@ -33,7 +33,17 @@ def _data_words() -> set[str]:
     return words
 
 
-def test_election_pages_are_fully_english(ew):
+@pytest.fixture
+def back_to_chinese():  # type: ignore[no-untyped-def]
+    """LocaleMiddleware leaves the thread in English after an English request: later tests expect Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_election_pages_are_fully_english(ew, back_to_chinese):
     s = counted_election(ew)
     pk = s.election.pk
     pages = {
