@@ -309,8 +309,8 @@ def _in_process(n: int) -> None:
     med = statistics.median
     print(f"in-process, {n - skip} ballots one at a time: wall median {med(wall[skip:]):.2f} ms, Django CPU median "
           f"{med(cpu[skip:]):.2f} ms, SQL (as the client waits for it) median {med(sql_ms[skip:]):.2f} ms, "
-          f"{med(queries[skip:]):.0f} statements per ballot (auth 2, scope 2, election 1; service: BEGIN, "
-          f"FOR SHARE, round, voter, proxy, mark check, candidates, savepoint, mark, release, ballot, audit, COMMIT)")
+          f"{med(queries[skip:]):.0f} statements per ballot (token auth, scope, then the service: election + round + "
+          f"voter + proxy in one FOR SHARE read, candidates, mark ON CONFLICT, ballot, COMMIT)")
 
 
 def _wait_up(base: str, timeout: float = 90) -> None:

@@ -127,6 +127,17 @@ def _seed_migration_data() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language: a request with the English cookie leaves its thread in English
+    (LocaleMiddleware activates, nothing deactivates), and a later test on the same worker would see English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reseed_after_transactional_test(request, django_db_blocker):  # type: ignore[no-untyped-def]
     """A transactional test (live_server, Celery worker) ends by flushing every table, which would
     leave later tests in the same worker without the migration-seeded rows."""

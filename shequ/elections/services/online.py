@@ -13,6 +13,7 @@ new stage — so no accepted ballot is left out of a count.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from typing import Any
 
@@ -20,7 +21,17 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Conflict, NotFound
-from shequ.elections.models import Election, OnlineBallot, OnlineVoteMark, RoundStatus, SeatKind, Stage
+from shequ.elections.models import (
+    Election,
+    OnlineBallot,
+    OnlineVoteMark,
+    Proxy,
+    Round,
+    RoundStatus,
+    SeatKind,
+    Stage,
+    Voter,
+)
 from shequ.elections.selectors.online import (
     ballot_candidates,
     current_round,
@@ -56,20 +67,43 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(receipt_normalise(code).encode()).hexdigest()
 
 
-def _share_locked(election: Election | int) -> Election:
-    """The election row, read `FOR SHARE` on PostgreSQL (ballots do not block each other; the count waits)."""
+_STATE_SQL = (
+    "SELECT e.id, e.stage, e.online_voting, e.area_code, r.id, r.number, r.status, r.seats, v.id, v.status, "
+    "(SELECT 1 FROM {proxy} p WHERE p.election_id = e.id AND p.grantor_id = v.id LIMIT 1) "
+    "FROM {election} e "
+    "LEFT JOIN {round} r ON r.id = (SELECT r2.id FROM {round} r2 WHERE r2.election_id = e.id "
+    "ORDER BY r2.number DESC LIMIT 1) "
+    "LEFT JOIN {voter} v ON v.election_id = e.id AND v.resident_id = %s "
+    "WHERE e.id = %s"
+)
+
+
+def _ballot_state(election: Election | int, resident_id: int | None) -> tuple[Election, Round | None, Voter | None]:
+    """The election (read `FOR SHARE` on PostgreSQL: ballots do not block each other, the count waits), its
+    latest round and the actor's roll entry with `gave_proxy` — one statement, as a ballot is the hot path of
+    an election day. Unsaved-looking instances carrying only the fields the checks read."""
     pk = election if isinstance(election, int) else election.pk
+    quote = connection.ops.quote_name
+    sql = _STATE_SQL.format(proxy=quote(Proxy._meta.db_table), election=quote(Election._meta.db_table),
+                            round=quote(Round._meta.db_table), voter=quote(Voter._meta.db_table))
     if connection.vendor == "postgresql":
-        # The table name comes from the model, never from input; Django has no FOR SHARE of its own.
-        sql = f'SELECT * FROM "{Election._meta.db_table}" WHERE id = %s FOR SHARE'  # noqa: S608
-        rows = list(Election.objects.raw(sql, [pk]))
-        if rows:
-            return rows[0]
-        raise NotFound()
-    row = Election.objects.filter(pk=pk).first()  # SQLite serialises writers by itself
+        sql += " FOR SHARE OF e"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [resident_id or -1, pk])
+        row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    return row
+    eid, stage, online, area_code, rid, number, status, seats, vid, vstatus, proxy = row
+    found = Election(pk=eid, stage=stage, online_voting=bool(online), area_code=area_code)
+    round_ = None
+    if rid is not None:
+        round_ = Round(pk=rid, election_id=eid, number=number, status=status,
+                       seats=json.loads(seats) if isinstance(seats, str) else seats)
+    voter = None
+    if vid is not None:
+        voter = Voter(pk=vid, election_id=eid, status=vstatus)
+        voter.gave_proxy = proxy is not None  # type: ignore[attr-defined]
+    return found, round_, voter
 
 
 def _mark_voter(round_id: int, voter_id: int) -> bool:
@@ -184,11 +218,20 @@ def ballot_cast(
     """Cast the actor's online ballot in the election's open round; the receipt code (shown once, stored only
     as its hash). Refused: not a voter of this community (404/403), not on the roll, proxy given, online voting
     off, no open round, already voted (409 `already_voted`), an invalid ballot (422)."""
-    election = _share_locked(election)
+    election, round_, voter = _ballot_state(election, getattr(actor, "resident_id", None))
     require_voter_scope(actor, election.area_code)
     if election.stage == Stage.DRAFT:  # nobody's business but the committee's: answers like a missing election
         raise NotFound()
-    round_, voter, marks, clean_write_ins = _prepared(actor, election, choices, write_ins)
+    if election.online_voting:
+        require_stage(election, [Stage.VOTING])
+    refusal = voting_refusal(election, round_, voter, actor)
+    if refusal is not None:
+        raise refusal
+    assert round_ is not None and voter is not None
+    seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
+    candidates = ballot_candidates(round_)
+    clean_write_ins = _write_ins(write_ins, seats, candidates)
+    marks = _marks(candidates, choices, seats, clean_write_ins)
     if not _mark_voter(round_.pk, voter.pk):
         raise _already_voted()
     code = receipt_new()
