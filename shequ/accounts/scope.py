@@ -19,9 +19,24 @@ from shequ.core.roles import ROLE_PERMS, ROLE_RANK, Perm, Role
 class ViewerScope:
     user_id: int | None
     assignments: list[tuple[str, str]] = field(default_factory=list)  # (role, area code)
-    resident_household_id: int | None = None
+    resident_id: int | None = None  # the resident a resident user is (its household is read when first asked)
     work_lines: list[str] = field(default_factory=list)
     is_superuser: bool = False
+    _household_id: int | None = field(default=None, repr=False)
+    _household_read: bool = field(default=False, repr=False)
+
+    @property
+    def resident_household_id(self) -> int | None:
+        """The household of a resident user; read once, on first use (most requests never need it)."""
+        if not self._household_read:
+            self._household_read = True
+            if self.resident_id and any(role == Role.RESIDENT for role, _ in self.assignments):
+                from shequ.registry.models import Resident
+
+                self._household_id = (
+                    Resident.objects.filter(pk=self.resident_id).values_list("household_id", flat=True).first()
+                )
+        return self._household_id
 
     @property
     def roles(self) -> set[str]:
@@ -83,15 +98,10 @@ def viewer_scope(user: Any) -> ViewerScope:
         scope = ViewerScope(user_id=None)
     else:
         rows = list(user.role_assignments.values_list("role", "area__code"))
-        household_id = None
-        if user.resident_id and any(role == Role.RESIDENT for role, _ in rows):
-            from shequ.registry.models import Resident
-
-            household_id = Resident.objects.filter(pk=user.resident_id).values_list("household_id", flat=True).first()
         scope = ViewerScope(
             user_id=user.pk,
             assignments=rows,
-            resident_household_id=household_id,
+            resident_id=user.resident_id,
             work_lines=list(user.work_lines or []),
             is_superuser=user.is_superuser,
         )
