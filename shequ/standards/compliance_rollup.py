@@ -48,9 +48,10 @@ def rollup_fresh() -> bool:
     )
     if row is None:
         return False
+    from shequ.standards.selectors.base import version_of
+
     state, latest_id, latest_at = row
-    current = f"{latest_id}.{latest_at.timestamp()}" if latest_id is not None and latest_at is not None else "0"
-    return bool(state == current)
+    return bool(state == version_of(latest_id, latest_at))
 
 
 def _mark(version: str) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
 from shequ.elections import policies
+from shequ.elections.deadlines import nomination_last_day
 from shequ.elections.eligibility import age_on
 from shequ.elections.models import (
     Candidate,
@@ -40,8 +41,7 @@ def _pk(value: Any) -> int:
 
 def nomination_deadline(election: Election) -> dt.date:
     """The last day to nominate and to publish the formal list (election day − the rule's days)."""
-    days = number(election_params(election), "candidates_publish_days_before")
-    return election.election_day - dt.timedelta(days=days)
+    return nomination_last_day(election)
 
 
 # -- candidates ---------------------------------------------------------------------------------------------

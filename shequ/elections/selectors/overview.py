@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
 from shequ.core.roles import Perm
+from shequ.elections.deadlines import answer_due_on, nomination_last_day, objection_last_day, roll_publish_by
 from shequ.elections.models import (
     BallotBox,
     Body,
@@ -81,24 +82,22 @@ class Hub:
     params_missing: bool = False
 
 
+TIMETABLE_KEYS = ("roll_publish_days_before", "objection_days", "objection_answer_days",
+                  "candidates_publish_days_before")
+
+
 def _deadlines(election: Election) -> tuple[list[Deadline], bool]:
+    """The timetable of `elections.deadlines`; a rule version lacking one of its parameters shows no dates
+    (and says so) rather than failing the page."""
     values = election_params(election)
-
-    def days(key: str) -> int | None:
-        value = values.get(key)
-        return int(value) if isinstance(value, Decimal) else None
-
     day = election.election_day
-    before_roll, objection, answer, before_list = (
-        days("roll_publish_days_before"), days("objection_days"), days("objection_answer_days"),
-        days("candidates_publish_days_before"),
-    )
-    roll_on = day - dt.timedelta(days=before_roll) if before_roll is not None else None
-    published = election.roll_published_on or roll_on
-    objections_until = published + dt.timedelta(days=objection) if published and objection is not None else None
-    answers_until = (objections_until + dt.timedelta(days=answer)
-                     if objections_until and answer is not None else None)
-    nominations_close = day - dt.timedelta(days=before_list) if before_list is not None else None
+    missing = any(not isinstance(values.get(key), Decimal) for key in TIMETABLE_KEYS)
+    roll_on = objections_until = answers_until = nominations_close = None
+    if not missing:
+        roll_on = roll_publish_by(election, values)
+        objections_until = objection_last_day(election, values, published_on=election.roll_published_on or roll_on)
+        answers_until = answer_due_on(election, objections_until, values) if objections_until else None
+        nominations_close = nomination_last_day(election, values)
     rows = [
         Deadline("roll_publish", roll_on, election.roll_published_on),
         Deadline("objections", objections_until),
@@ -106,7 +105,6 @@ def _deadlines(election: Election) -> tuple[list[Deadline], bool]:
         Deadline("nominations_close", nominations_close, election.candidates_published_on),
         Deadline("election_day", day, election.counted_at.date() if election.counted_at else None),
     ]
-    missing = None in (before_roll, objection, answer, before_list)
     return rows, missing
 
 

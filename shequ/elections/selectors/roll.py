@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from shequ.areas.models import Area
 from shequ.core.errors import NotFound
+from shequ.elections.deadlines import objection_last_day, roll_publish_by
 from shequ.elections.eligibility import age_on
 from shequ.elections.models import Election, Objection, ObjectionDecision, Stage, Voter, VoterStatus
 from shequ.elections.rules import election_params, number
@@ -118,11 +119,9 @@ class RollDeadlines:
 
 def roll_deadlines(election: Election) -> RollDeadlines:
     values = election_params(election)
-    days = number(values, "objection_days")
     return RollDeadlines(
-        publish_by=election.election_day - dt.timedelta(days=number(values, "roll_publish_days_before")),
-        objection_days=days,
+        publish_by=roll_publish_by(election, values),
+        objection_days=number(values, "objection_days"),
         answer_days=number(values, "objection_answer_days"),
-        objection_last_day=(election.roll_published_on + dt.timedelta(days=days)
-                             if election.roll_published_on else None),
+        objection_last_day=objection_last_day(election, values),
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import NotFound
+from shequ.elections.deadlines import answer_due_on, objection_last_day
 from shequ.elections.eligibility import resident_eligibility
 from shequ.elections.models import (
     Election,
@@ -24,7 +25,6 @@ from shequ.elections.models import (
     VoterSource,
     VoterStatus,
 )
-from shequ.elections.rules import election_params, number
 from shequ.elections.services import roll as roll_services
 from shequ.elections.services.common import invalid, locked, record, require_stage, today
 from shequ.registry.models import Resident
@@ -33,7 +33,7 @@ OBJECTION = "elections.Objection"
 
 
 def answer_due(election: Election, objection: Objection) -> dt.date:
-    return objection.filed_on + dt.timedelta(days=number(election_params(election), "objection_answer_days"))
+    return answer_due_on(election, objection.filed_on)
 
 
 def _voter(election: Election, voter: Voter | int | None, field: str) -> Voter:
@@ -54,7 +54,7 @@ def objection_file(
     election = locked(election, actor)
     require_stage(election, [Stage.ROLL_PUBLISHED])
     day = today(on)
-    last = roll_services.objection_last_day(election)
+    last = objection_last_day(election)
     assert last is not None and election.roll_published_on is not None  # published
     if day > last:
         raise invalid("filed_on", _("对选民名单提出异议的期限至 %(day)s 止，已过期限。") % {"day": last.isoformat()},

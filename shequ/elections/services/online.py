@@ -180,14 +180,13 @@ def _write_ins(
     return clean
 
 
-def _prepared(
-    actor: Any, election: Election, choices: dict[int, str] | dict[str, str], write_ins: dict[str, list[str]] | None,
-) -> tuple[Any, Any, str, dict[str, list[str]]]:
+def _checked(
+    actor: Any, election: Election, round_: Round | None, voter: Voter | None,
+    choices: dict[int, str] | dict[str, str], write_ins: dict[str, list[str]] | None,
+) -> tuple[Round, Voter, str, dict[str, list[str]]]:
     """(round, voter, marks, write-ins) after every check but the unique mark; raises the refusal otherwise."""
     if election.online_voting:
         require_stage(election, [Stage.VOTING])
-    round_ = current_round(election)
-    voter = voter_of(election, actor)
     refusal = voting_refusal(election, round_, voter, actor)
     if refusal is not None:
         raise refusal
@@ -207,7 +206,8 @@ def ballot_validate(
     if OnlineVoteMark.objects.filter(round__election=election, round__status=RoundStatus.OPEN,
                                      voter__resident_id=getattr(actor, "resident_id", None) or 0).exists():
         raise _already_voted()
-    return _prepared(actor, election, choices, write_ins)[3]
+    round_, voter = current_round(election), voter_of(election, actor)
+    return _checked(actor, election, round_, voter, choices, write_ins)[3]
 
 
 @transaction.atomic
@@ -222,16 +222,7 @@ def ballot_cast(
     require_voter_scope(actor, election.area_code)
     if election.stage == Stage.DRAFT:  # nobody's business but the committee's: answers like a missing election
         raise NotFound()
-    if election.online_voting:
-        require_stage(election, [Stage.VOTING])
-    refusal = voting_refusal(election, round_, voter, actor)
-    if refusal is not None:
-        raise refusal
-    assert round_ is not None and voter is not None
-    seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
-    candidates = ballot_candidates(round_)
-    clean_write_ins = _write_ins(write_ins, seats, candidates)
-    marks = _marks(candidates, choices, seats, clean_write_ins)
+    round_, voter, marks, clean_write_ins = _checked(actor, election, round_, voter, choices, write_ins)
     if not _mark_voter(round_.pk, voter.pk):
         raise _already_voted()
     code = receipt_new()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import Conflict
 from shequ.elections import aggregate
-from shequ.elections.counting import CandidateVotes, RoundInput, RoundOutcome, count_round
+from shequ.elections.counting import RoundOutcome, count_round
 from shequ.elections.models import (
     Candidate,
     CandidateStatus,
@@ -32,10 +32,9 @@ from shequ.elections.models import (
 from shequ.elections.rules import election_params, number
 from shequ.elections.selectors.common import registered_count
 from shequ.elections.services.common import invalid, locked, record, require_stage, set_stage, today
-from shequ.registry.models import Sex
 
 SEAT_ORDER: list[str] = list(SeatKind.values)
-WRITE_IN_PREFIX = "w:"
+WRITE_IN_PREFIX = aggregate.WRITE_IN_PREFIX
 
 
 def open_round(election: Election) -> Round | None:
@@ -60,44 +59,10 @@ def _votes(figures: aggregate.Figures, candidate_id: int) -> tuple[int, int, int
     return int(counts[0]), int(counts[1]), int(counts[2])
 
 
-def _write_in_key(seat: str, name: str) -> str:
-    return f"{WRITE_IN_PREFIX}{seat}:{name}"
-
-
 def _roll_match(election: Election, name: str) -> Voter | None:
     """The voter of that name when exactly one is on the roll (a write-in names a person, not a record)."""
     matches = list(Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL, name=name)[:2])
     return matches[0] if len(matches) == 1 else None
-
-
-def _round_input(election: Election, round_: Round, figures: aggregate.Figures,
-                 candidates: list[Candidate]) -> RoundInput:
-    votes: list[CandidateVotes] = []
-    for c in candidates:
-        for_, against, abstain = _votes(figures, c.pk)
-        votes.append(CandidateVotes(
-            key=str(c.pk), seat=c.seat, name=c.name, votes_for=for_, votes_against=against, votes_abstain=abstain,
-            female=c.sex == Sex.FEMALE, household_id=c.household_id,
-        ))
-    for seat, names in sorted(figures.write_ins.items()):
-        for name, n in sorted(names.items()):
-            voter = _roll_match(election, name)
-            votes.append(CandidateVotes(
-                key=_write_in_key(seat, name), seat=seat, name=name, votes_for=int(n), write_in=True,
-                female=bool(voter and voter.sex == Sex.FEMALE), household_id=voter.household_id if voter else None,
-            ))
-    before = Candidate.objects.filter(election=election, elected=True, round__number__lt=round_.number)
-    return RoundInput(
-        kind=round_.kind,
-        seats={k: int(v) for k, v in round_.seats.items()},
-        registered=registered_count(election),
-        voted=figures.ballots_issued,
-        returned=figures.ballots_returned,
-        invalid=figures.invalid_ballots,
-        candidates=votes,
-        women_elected_before=before.filter(sex=Sex.FEMALE).count(),
-        households_elected_before=frozenset(h for h in before.values_list("household_id", flat=True) if h),
-    )
 
 
 def _person_row(election: Election, round_: Round, seat: str, name: str, *, status: str, position: int,
@@ -229,7 +194,8 @@ def round_count(*, actor: Any, election: Election, on: dt.date | None = None) ->
         raise Conflict(_("本轮还没有任何选票（票箱计票结果或网上投票），不能计票。"), code="no_ballots")
     values = election_params(election)
     candidates = list(round_.candidates.filter(status=CandidateStatus.FORMAL).order_by("position", "pk"))
-    data = _round_input(election, round_, figures, candidates)
+    data = aggregate.round_input(round_, figures, registered=registered_count(election), candidates=candidates,
+                                 person=lambda name: _roll_match(election, name))
     outcome = count_round(data, values)
     write_in_ids = _write_results(election, round_, candidates, figures, outcome)
     now = timezone.now()

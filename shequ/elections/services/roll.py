@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area, Level
 from shequ.core.errors import Conflict, NotFound
+from shequ.elections.deadlines import objection_last_day, roll_publish_by
 from shequ.elections.eligibility import resident_eligibility
 from shequ.elections.models import Election, Mode, Stage, Voter, VoterSource, VoterStatus
 from shequ.elections.rules import election_params, number
@@ -333,22 +334,12 @@ def representatives_set(
     return result
 
 
-def publish_deadline(election: Election) -> dt.date:
-    return election.election_day - dt.timedelta(days=number(election_params(election), "roll_publish_days_before"))
-
-
-def objection_last_day(election: Election) -> dt.date | None:
-    if election.roll_published_on is None:
-        return None
-    return election.roll_published_on + dt.timedelta(days=number(election_params(election), "objection_days"))
-
-
 @transaction.atomic
 def roll_publish(*, actor: Any, election: Election, on: dt.date | None = None) -> Election:
     election = locked(election, actor)
     require_stage(election, [Stage.DRAFT])
     day = today(on)
-    deadline = publish_deadline(election)
+    deadline = roll_publish_by(election)
     if day > deadline:
         raise invalid("roll", _("选民名单最迟应于 %(deadline)s（选举日前 %(days)s 日）公布，已过期限；"
                                 "请先推迟选举日。")

@@ -93,7 +93,12 @@ def results_version() -> str:
     """Moves on every write of results: the engine replaces rows (delete, then insert), so the newest row's id
     and time change with every recompute. A delete with nothing inserted after it ages out with the expiry."""
     row = ComplianceResult.objects.order_by("-id").values_list("id", "computed_at").first()
-    return f"{row[0]}.{row[1].timestamp()}" if row else "0"
+    return version_of(*row) if row else version_of(None, None)
+
+
+def version_of(newest_id: int | None, computed_at: Any) -> str:
+    """The results version from the newest row's id and time ("0" when there are no results)."""
+    return f"{newest_id}.{computed_at.timestamp()}" if newest_id is not None and computed_at is not None else "0"
 
 
 _LOCAL: OrderedDict[str, tuple[float, Any]] = OrderedDict()
