@@ -313,6 +313,44 @@ def _in_process(n: int) -> None:
           f"voter + proxy in one FOR SHARE read, candidates, mark ON CONFLICT, ballot, COMMIT)")
 
 
+def _cpu_by_group(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far (user + system, Linux /proc) of the app server (gunicorn master and workers) and of
+    PostgreSQL's processes; a phase's cost is the difference of two readings."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"app": 0.0, "postgres": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == server_pid or ppid == server_pid:
+            out["app"] += used
+        elif comm == "postgres" or comm.startswith("postgres:"):
+            out["postgres"] += used
+    return out
+
+
+def _phase(server_pid: int, label: str, run: Any) -> tuple[dict[str, Any], str]:
+    """Run one load phase; its result and a line of CPU milliseconds per request by app, PostgreSQL and load."""
+    import resource
+
+    before, load_before = _cpu_by_group(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    after, load_after = _cpu_by_group(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = max(1, len(result["rows"]))
+    load = (load_after.ru_utime + load_after.ru_stime - load_before.ru_utime - load_before.ru_stime)
+    app, pg = after["app"] - before["app"], after["postgres"] - before["postgres"]
+    busy = (app + pg + load) / result["wall"]
+    line = (f"  {label:<34} CPU per request: app {app / n * 1000:.2f} ms, PostgreSQL {pg / n * 1000:.2f} ms, "
+            f"load {load / n * 1000:.2f} ms; {busy:.2f} of {os.cpu_count()} cores busy")
+    return result, line
+
+
 def _wait_up(base: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -382,10 +420,21 @@ def main() -> None:
         for _ in range(2 * args.workers * args.threads):  # every worker has imported the app
             urllib.request.urlopen(base + "/login/", timeout=30).read()
         half = len(bare_requests) // 2
-        bare1 = _summary("bare insert (run 1)", _run_load(args.port, bare_requests[:half], args.clients, "bare1"))
-        result = _run_load(args.port, vote_requests, args.clients, "vote")
+        cpu_lines = []
+        res, line = _phase(server.pid, "bare insert (run 1)",
+                           lambda: _run_load(args.port, bare_requests[:half], args.clients, "bare1"))
+        bare1 = _summary("bare insert (run 1)", res)
+        cpu_lines.append(line)
+        result, line = _phase(server.pid, "POST /api/v1/elections/<id>/ballot",
+                              lambda: _run_load(args.port, vote_requests, args.clients, "vote"))
         vote = _summary("POST /api/v1/elections/<id>/ballot", result)
-        bare2 = _summary("bare insert (run 2)", _run_load(args.port, bare_requests[half:], args.clients, "bare2"))
+        cpu_lines.append(line)
+        res, line = _phase(server.pid, "bare insert (run 2)",
+                           lambda: _run_load(args.port, bare_requests[half:], args.clients, "bare2"))
+        bare2 = _summary("bare insert (run 2)", res)
+        cpu_lines.append(line)
+        print()
+        print("\n".join(cpu_lines))
         print()
         ok = _check_db(prep, result, args.dup_every)
         bare_mean = (bare1["per_s"] + bare2["per_s"]) / 2

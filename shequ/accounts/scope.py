@@ -96,15 +96,22 @@ def viewer_scope(user: Any) -> ViewerScope:
         return cached
     if user is None or not getattr(user, "is_authenticated", False):
         scope = ViewerScope(user_id=None)
-    else:
-        rows = list(user.role_assignments.values_list("role", "area__code"))
-        scope = ViewerScope(
-            user_id=user.pk,
-            assignments=rows,
-            resident_id=user.resident_id,
-            work_lines=list(user.work_lines or []),
-            is_superuser=user.is_superuser,
-        )
+        if user is not None:
+            user._shequ_scope = scope
+        return scope
+    return prime_scope(user, list(user.role_assignments.values_list("role", "area__code")))
+
+
+def prime_scope(user: Any, assignments: list[tuple[str, str]]) -> ViewerScope:
+    """The scope of `user` from its (role, area code) assignments, read by the caller (token authentication
+    reads them with the token)."""
+    scope = ViewerScope(
+        user_id=user.pk,
+        assignments=assignments,
+        resident_id=user.resident_id,
+        work_lines=list(user.work_lines or []),
+        is_superuser=user.is_superuser,
+    )
     user._shequ_scope = scope
     return scope
 
@@ -118,4 +125,4 @@ def require(user: Any, perm: str, area_code: str | None = None) -> ViewerScope:
     return scope
 
 
-__all__ = ["Perm", "ViewerScope", "minimal_prefixes", "require", "viewer_scope"]
+__all__ = ["Perm", "ViewerScope", "minimal_prefixes", "prime_scope", "require", "viewer_scope"]

@@ -6,18 +6,20 @@ Every refusal happens before anything is written, so a refused call changes noth
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.accounts.models import ApiToken, RoleAssignment, User, WorkLine
 from shequ.accounts.policies import can_grant, can_manage_user, grant_roots, grantable_roles, level_allowed
-from shequ.accounts.scope import viewer_scope
+from shequ.accounts.scope import prime_scope, viewer_scope
 from shequ.areas.models import CODE_LENGTH, Area
+from shequ.core import hot_sql
 from shequ.core.audit import audit_record
 from shequ.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, validation_error_from_django
 from shequ.core.roles import Perm, Role
@@ -354,3 +356,51 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             summary=token.user.username,
         )
     return token
+
+
+@dataclass
+class TokenUse:
+    user: User
+    token_id: int
+
+
+def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
+    """The active user behind a bearer token, its scope primed, the use recorded ("last used" to `resolution`:
+    not a write per request). Every machine-client request starts here, so it is one prepared statement (a row
+    per role assignment) — on PostgreSQL outside a transaction, with the "last used" UPDATE in the same
+    statement, whose commit does not wait for the WAL (a crash can lose the latest "last used", nothing else)."""
+    quote = connection.ops.quote_name
+    token_table = quote(ApiToken._meta.db_table)
+    fields = User._meta.concrete_fields
+    columns = ", ".join(f"u.{quote(str(f.column))}" for f in fields)
+    since = connection.ops.adapt_datetimefield_value(now - resolution)
+    stale = "(t.last_used_at IS NULL OR t.last_used_at < %s)"
+    select = (
+        f"SELECT {columns}, t.id, CASE WHEN {stale} THEN 1 ELSE 0 END, ra.role, a.code "  # noqa: S608
+        f"FROM {token_table} t JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id "
+        f"LEFT JOIN {quote(RoleAssignment._meta.db_table)} ra ON ra.user_id = u.id "
+        f"LEFT JOIN {quote(Area._meta.db_table)} a ON a.id = ra.area_id "
+        "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
+    )
+    key_hash = ApiToken.hash_key(key)
+    touch_here = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if touch_here:
+        touch = (
+            f"UPDATE {token_table} t SET last_used_at = %s WHERE t.key_hash = %s AND t.revoked_at IS NULL "  # noqa: S608
+            f"AND {stale} RETURNING set_config('synchronous_commit', 'off', true)"
+        )
+        rows = hot_sql.fetch(f"WITH touched AS ({touch}) {select}", [now, key_hash, since, since, key_hash, True])
+    else:
+        rows = hot_sql.fetch(select, [since, key_hash, True])
+    if not rows:
+        return None
+    # The ORM's own converters (per backend and per field), as a raw queryset applies them.
+    compiler = User.objects.all().query.get_compiler(using=connection.alias)
+    converters = compiler.get_converters([f.get_col(User._meta.db_table) for f in fields])
+    first = next(iter(compiler.apply_converters([list(rows[0])], converters)))
+    n = len(fields)
+    user = User.from_db(connection.alias, [f.attname for f in fields], first[:n])
+    prime_scope(user, [(row[n + 2], row[n + 3]) for row in rows if row[n + 2] is not None])
+    if first[n + 1] and not touch_here:
+        ApiToken.objects.filter(pk=first[n]).update(last_used_at=now)
+    return TokenUse(user=user, token_id=first[n])

@@ -115,3 +115,49 @@ def test_revoking_someone_elses_token_is_not_found(world):
     for viewer in (world.outsider, world.grid_worker):
         with pytest.raises(NotFound):
             selectors.token_get(viewer=viewer, pk=token.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_last_used_recorded_to_the_minute_outside_a_transaction():
+    """As in production (no transaction around the request): on PostgreSQL the read and the "last used" write
+    are one statement, on SQLite two; either way the use is recorded once a minute, and a revoked token is
+    refused without being touched."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shequ.accounts.models import RoleAssignment, User
+    from shequ.areas.models import Area
+
+    area = Area.objects.create(code="4399", name="测试市", level="city")
+    user = User.objects.create(username="token-minute", display_name="令牌")
+    RoleAssignment.objects.create(user=user, role=Role.CITY_ADMIN, area=area)
+    client = Client()
+    token, key = services.token_create(actor=user, owner=user, name="同步")
+
+    def me() -> dict:
+        response = client.get("/api/v1/accounts/me", **bearer(key))
+        assert response.status_code == 200, response.content
+        return dict(response.json())
+
+    before = timezone.now()
+    body = me()
+    assert body["username"] == "token-minute"
+    assert [(r["role"], r["area_code"]) for r in body["roles"]] == [(Role.CITY_ADMIN, "4399")]  # scope read with it
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None and first >= before
+
+    recent = timezone.now() - dt.timedelta(seconds=30)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=recent)
+    me()
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == recent  # within the minute: no write
+
+    old = timezone.now() - dt.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=old)
+    me()
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > old + dt.timedelta(minutes=1)
+
+    services.token_revoke(actor=user, token=ApiToken.objects.get(pk=token.pk))
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=old)
+    assert_unauthenticated(client.get("/api/v1/accounts/me", **bearer(key)))
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == old

@@ -82,7 +82,9 @@ class BoxTally(_Figures):
 class OnlineVoteMark(models.Model):
     """That a voter has voted online in a round — and nothing about how."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    # No index of its own on round: the unique (round, voter) serves lookups by round (one index less to write
+    # per ballot).
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", db_index=False)
     voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -91,11 +93,14 @@ class OnlineVoteMark(models.Model):
 
 class OnlineBallot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    # Indexes written per ballot are kept to what is read: (round, marks) for the count and lookups by round,
+    # the receipt hash as a plain unique constraint (no pattern-matching twin: it is only ever compared whole).
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", db_index=False)
     # One character per candidate of the round, by Candidate.position: F for, A against, N abstain.
     marks = models.CharField(max_length=200)
     write_ins = models.JSONField(null=True, blank=True)  # {"<seat>": ["<name>", ...]}
-    receipt_hash = models.CharField(max_length=64, unique=True)
+    receipt_hash = models.CharField(max_length=64)
 
     class Meta:
         indexes = [models.Index(fields=["round", "marks"], name="online_ballot_round_marks")]
+        constraints = [models.UniqueConstraint(fields=["receipt_hash"], name="uniq_online_ballot_receipt")]

@@ -15,13 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import Any
+import uuid
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from shequ.core import hot_sql
 from shequ.core.errors import Conflict, NotFound
 from shequ.elections.models import (
+    Candidate,
+    CandidateStatus,
     Election,
     OnlineBallot,
     OnlineVoteMark,
@@ -67,33 +71,46 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(receipt_normalise(code).encode()).hexdigest()
 
 
+class BallotEntry(NamedTuple):
+    """A candidate as the ballot checks read it (a model instance per candidate per ballot costs more)."""
+
+    pk: int
+    name: str
+    seat: str
+    position: int
+
+
 _STATE_SQL = (
     "SELECT e.id, e.stage, e.online_voting, e.area_code, r.id, r.number, r.status, r.seats, v.id, v.status, "
-    "(SELECT 1 FROM {proxy} p WHERE p.election_id = e.id AND p.grantor_id = v.id LIMIT 1) "
+    "(SELECT 1 FROM {proxy} p WHERE p.election_id = e.id AND p.grantor_id = v.id LIMIT 1), "
+    "c.id, c.name, c.seat, c.position "
     "FROM {election} e "
     "LEFT JOIN {round} r ON r.id = (SELECT r2.id FROM {round} r2 WHERE r2.election_id = e.id "
     "ORDER BY r2.number DESC LIMIT 1) "
     "LEFT JOIN {voter} v ON v.election_id = e.id AND v.resident_id = %s "
-    "WHERE e.id = %s"
+    "LEFT JOIN {candidate} c ON c.round_id = r.id AND c.status = %s "
+    "WHERE e.id = %s ORDER BY c.position, c.id"
 )
 
 
-def _ballot_state(election: Election | int, resident_id: int | None) -> tuple[Election, Round | None, Voter | None]:
+def _ballot_state(
+    election: Election | int, resident_id: int | None
+) -> tuple[Election, Round | None, Voter | None, list[BallotEntry]]:
     """The election (read `FOR SHARE` on PostgreSQL: ballots do not block each other, the count waits), its
-    latest round and the actor's roll entry with `gave_proxy` — one statement, as a ballot is the hot path of
-    an election day. Unsaved-looking instances carrying only the fields the checks read."""
+    latest round, the actor's roll entry with `gave_proxy` and the round's formal candidates — one statement (a
+    row per candidate), as a ballot is the hot path of an election day. Unsaved-looking instances carrying only
+    the fields the checks read."""
     pk = election if isinstance(election, int) else election.pk
     quote = connection.ops.quote_name
     sql = _STATE_SQL.format(proxy=quote(Proxy._meta.db_table), election=quote(Election._meta.db_table),
-                            round=quote(Round._meta.db_table), voter=quote(Voter._meta.db_table))
+                            round=quote(Round._meta.db_table), voter=quote(Voter._meta.db_table),
+                            candidate=quote(Candidate._meta.db_table))
     if connection.vendor == "postgresql":
         sql += " FOR SHARE OF e"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [resident_id or -1, pk])
-        row = cursor.fetchone()
-    if row is None:
+    rows = hot_sql.fetch(sql, [resident_id or -1, str(CandidateStatus.FORMAL), pk])
+    if not rows:
         raise NotFound()
-    eid, stage, online, area_code, rid, number, status, seats, vid, vstatus, proxy = row
+    eid, stage, online, area_code, rid, number, status, seats, vid, vstatus, proxy = rows[0][:11]
     found = Election(pk=eid, stage=stage, online_voting=bool(online), area_code=area_code)
     round_ = None
     if rid is not None:
@@ -103,19 +120,36 @@ def _ballot_state(election: Election | int, resident_id: int | None) -> tuple[El
     if vid is not None:
         voter = Voter(pk=vid, election_id=eid, status=vstatus)
         voter.gave_proxy = proxy is not None  # type: ignore[attr-defined]
-    return found, round_, voter
+    candidates = [BallotEntry(pk=row[11], name=row[12], seat=row[13], position=row[14])
+                  for row in rows if row[11] is not None]
+    return found, round_, voter, candidates
 
 
-def _mark_voter(round_id: int, voter_id: int) -> bool:
-    """Insert the voter's mark for the round; False when there already was one. `ON CONFLICT DO NOTHING` lets
-    the unique constraint decide without a savepoint around the insert (PostgreSQL; SQLite ≥ 3.24)."""
-    table = connection.ops.quote_name(OnlineVoteMark._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (round_id, voter_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
-            [round_id, voter_id],
-        )
-        return cursor.rowcount == 1
+def _record_ballot(round_id: int, voter_id: int, marks: str, write_ins: dict[str, list[str]] | None,
+                   hashed: str) -> bool:
+    """The voter's mark and the ballot, or neither when the voter already has a mark for the round (False).
+    `ON CONFLICT DO NOTHING` lets the unique mark decide without a savepoint (PostgreSQL; SQLite ≥ 3.24). On
+    PostgreSQL both rows go in one statement: the ballot is inserted only from the mark's RETURNING row."""
+    quote = connection.ops.quote_name
+    mark_table, ballot_table = quote(OnlineVoteMark._meta.db_table), quote(OnlineBallot._meta.db_table)
+    fields = {f.attname: f for f in OnlineBallot._meta.concrete_fields}
+    values = {"id": uuid.uuid4(), "round_id": round_id, "marks": marks, "write_ins": write_ins,
+              "receipt_hash": hashed}
+    columns = ", ".join(quote(str(fields[name].column)) for name in values)
+    params = [fields[name].get_db_prep_save(value, connection) for name, value in values.items()]
+    insert_mark = f"INSERT INTO {mark_table} (round_id, voter_id) VALUES (%s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
+    if connection.vendor == "postgresql":
+        casts = ", ".join(f"CAST(%s AS {fields[name].db_type(connection)})" for name in values)
+        return hot_sql.run(
+            f"WITH mark AS ({insert_mark} RETURNING 1) "  # noqa: S608 - names from the models
+            f"INSERT INTO {ballot_table} ({columns}) SELECT {casts} FROM mark",
+            [round_id, voter_id, *params],
+        ) == 1
+    if hot_sql.run(insert_mark, [round_id, voter_id]) != 1:
+        return False
+    hot_sql.run(f"INSERT INTO {ballot_table} ({columns}) VALUES ({', '.join(['%s'] * len(params))})",  # noqa: S608
+                params)
+    return True
 
 
 def _marks(candidates: list[Any], choices: dict[int, str] | dict[str, str], seats: dict[str, int],
@@ -183,6 +217,7 @@ def _write_ins(
 def _checked(
     actor: Any, election: Election, round_: Round | None, voter: Voter | None,
     choices: dict[int, str] | dict[str, str], write_ins: dict[str, list[str]] | None,
+    candidates: list[Any] | None = None,
 ) -> tuple[Round, Voter, str, dict[str, list[str]]]:
     """(round, voter, marks, write-ins) after every check but the unique mark; raises the refusal otherwise."""
     if election.online_voting:
@@ -192,7 +227,8 @@ def _checked(
         raise refusal
     assert round_ is not None and voter is not None
     seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
-    candidates = ballot_candidates(round_)
+    if candidates is None:
+        candidates = ballot_candidates(round_)
     clean_write_ins = _write_ins(write_ins, seats, candidates)
     return round_, voter, _marks(candidates, choices, seats, clean_write_ins), clean_write_ins
 
@@ -218,16 +254,15 @@ def ballot_cast(
     """Cast the actor's online ballot in the election's open round; the receipt code (shown once, stored only
     as its hash). Refused: not a voter of this community (404/403), not on the roll, proxy given, online voting
     off, no open round, already voted (409 `already_voted`), an invalid ballot (422)."""
-    election, round_, voter = _ballot_state(election, getattr(actor, "resident_id", None))
+    election, round_, voter, candidates = _ballot_state(election, getattr(actor, "resident_id", None))
     require_voter_scope(actor, election.area_code)
     if election.stage == Stage.DRAFT:  # nobody's business but the committee's: answers like a missing election
         raise NotFound()
-    round_, voter, marks, clean_write_ins = _checked(actor, election, round_, voter, choices, write_ins)
-    if not _mark_voter(round_.pk, voter.pk):
-        raise _already_voted()
+    round_, voter, marks, clean_write_ins = _checked(actor, election, round_, voter, choices, write_ins,
+                                                     candidates)
     code = receipt_new()
-    OnlineBallot.objects.create(round=round_, marks=marks, write_ins=clean_write_ins or None,
-                                receipt_hash=receipt_hash(code))
+    if not _record_ballot(round_.pk, voter.pk, marks, clean_write_ins or None, receipt_hash(code)):
+        raise _already_voted()
     # No audit row per ballot: its time next to the ballots' storage order could tie a ballot to its voter. The
     # mark is the record that the voter voted (shown on the roll); how, nobody can tell.
     return code
