@@ -5,6 +5,7 @@ Every refusal happens before anything is written, so a refused call changes noth
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -364,16 +365,13 @@ class TokenUse:
     token_id: int
 
 
-def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
-    """The active user behind a bearer token, its scope primed, the use recorded ("last used" to `resolution`:
-    not a write per request). Every machine-client request starts here, so it is one prepared statement (a row
-    per role assignment) — on PostgreSQL outside a transaction, with the "last used" UPDATE in the same
-    statement, whose commit does not wait for the WAL (a crash can lose the latest "last used", nothing else)."""
+@functools.cache
+def _token_sql(vendor: str, touch: bool) -> str:
+    """The token statement of `token_use` for this backend (built once); with `touch`, PostgreSQL's form that
+    also records the use."""
     quote = connection.ops.quote_name
     token_table = quote(ApiToken._meta.db_table)
-    fields = User._meta.concrete_fields
-    columns = ", ".join(f"u.{quote(str(f.column))}" for f in fields)
-    since = connection.ops.adapt_datetimefield_value(now - resolution)
+    columns = ", ".join(f"u.{quote(str(f.column))}" for f in User._meta.concrete_fields)
     stale = "(t.last_used_at IS NULL OR t.last_used_at < %s)"
     select = (
         f"SELECT {columns}, t.id, CASE WHEN {stale} THEN 1 ELSE 0 END, ra.role, a.code "  # noqa: S608
@@ -382,16 +380,29 @@ def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
         f"LEFT JOIN {quote(Area._meta.db_table)} a ON a.id = ra.area_id "
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
     )
+    if not touch:
+        return select
+    # set_config(..., true) is SET LOCAL: this statement's own transaction commits without waiting for the WAL.
+    touch_sql = (
+        f"UPDATE {token_table} t SET last_used_at = %s WHERE t.key_hash = %s AND t.revoked_at IS NULL "  # noqa: S608
+        f"AND {stale} RETURNING set_config('synchronous_commit', 'off', true)"
+    )
+    return f"WITH touched AS ({touch_sql}) {select}"
+
+
+def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
+    """The active user behind a bearer token, its scope primed, the use recorded ("last used" to `resolution`:
+    not a write per request). Every machine-client request starts here, so it is one prepared statement (a row
+    per role assignment) — on PostgreSQL outside a transaction, with the "last used" UPDATE in the same
+    statement, whose commit does not wait for the WAL (a crash can lose the latest "last used", nothing else)."""
+    fields = User._meta.concrete_fields
+    since = connection.ops.adapt_datetimefield_value(now - resolution)
     key_hash = ApiToken.hash_key(key)
     touch_here = connection.vendor == "postgresql" and not connection.in_atomic_block
     if touch_here:
-        touch = (
-            f"UPDATE {token_table} t SET last_used_at = %s WHERE t.key_hash = %s AND t.revoked_at IS NULL "  # noqa: S608
-            f"AND {stale} RETURNING set_config('synchronous_commit', 'off', true)"
-        )
-        rows = hot_sql.fetch(f"WITH touched AS ({touch}) {select}", [now, key_hash, since, since, key_hash, True])
+        rows = hot_sql.fetch(_token_sql(connection.vendor, True), [now, key_hash, since, since, key_hash, True])
     else:
-        rows = hot_sql.fetch(select, [since, key_hash, True])
+        rows = hot_sql.fetch(_token_sql(connection.vendor, False), [since, key_hash, True])
     if not rows:
         return None
     # The ORM's own converters (per backend and per field), as a raw queryset applies them.

@@ -12,6 +12,7 @@ new stage — so no accepted ballot is left out of a count.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -101,12 +102,7 @@ def _ballot_state(
     row per candidate), as a ballot is the hot path of an election day. Unsaved-looking instances carrying only
     the fields the checks read."""
     pk = election if isinstance(election, int) else election.pk
-    quote = connection.ops.quote_name
-    sql = _STATE_SQL.format(proxy=quote(Proxy._meta.db_table), election=quote(Election._meta.db_table),
-                            round=quote(Round._meta.db_table), voter=quote(Voter._meta.db_table),
-                            candidate=quote(Candidate._meta.db_table))
-    if connection.vendor == "postgresql":
-        sql += " FOR SHARE OF e"
+    sql = _state_sql(connection.vendor)
     rows = hot_sql.fetch(sql, [resident_id or -1, str(CandidateStatus.FORMAL), pk])
     if not rows:
         raise NotFound()
@@ -125,30 +121,50 @@ def _ballot_state(
     return found, round_, voter, candidates
 
 
+@functools.cache
+def _state_sql(vendor: str) -> str:
+    """_STATE_SQL with this backend's table names (built once: the ballot is the hot path)."""
+    quote = connection.ops.quote_name
+    sql = _STATE_SQL.format(proxy=quote(Proxy._meta.db_table), election=quote(Election._meta.db_table),
+                            round=quote(Round._meta.db_table), voter=quote(Voter._meta.db_table),
+                            candidate=quote(Candidate._meta.db_table))
+    return sql + " FOR SHARE OF e" if vendor == "postgresql" else sql
+
+
+_BALLOT_COLUMNS = ("id", "round_id", "marks", "write_ins", "receipt_hash")
+_BALLOT_ID, _BALLOT_WRITE_INS = OnlineBallot._meta.pk, OnlineBallot.write_ins.field
+
+
+@functools.cache
+def _record_sql(vendor: str) -> tuple[str, ...]:
+    """The statements `_record_ballot` sends on this backend (built once): on PostgreSQL one; elsewhere the mark
+    and the ballot."""
+    quote = connection.ops.quote_name
+    fields = {f.attname: f for f in OnlineBallot._meta.concrete_fields}
+    mark_table, ballot_table = quote(OnlineVoteMark._meta.db_table), quote(OnlineBallot._meta.db_table)
+    columns = ", ".join(quote(str(fields[name].column)) for name in _BALLOT_COLUMNS)
+    insert_mark = f"INSERT INTO {mark_table} (round_id, voter_id) VALUES (%s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
+    if vendor == "postgresql":
+        casts = ", ".join(f"CAST(%s AS {fields[name].db_type(connection)})" for name in _BALLOT_COLUMNS)
+        return (f"WITH mark AS ({insert_mark} RETURNING 1) "  # noqa: S608 - names from the models
+                f"INSERT INTO {ballot_table} ({columns}) SELECT {casts} FROM mark",)
+    values = ", ".join(["%s"] * len(_BALLOT_COLUMNS))
+    return insert_mark, f"INSERT INTO {ballot_table} ({columns}) VALUES ({values})"  # noqa: S608
+
+
 def _record_ballot(round_id: int, voter_id: int, marks: str, write_ins: dict[str, list[str]] | None,
                    hashed: str) -> bool:
     """The voter's mark and the ballot, or neither when the voter already has a mark for the round (False).
     `ON CONFLICT DO NOTHING` lets the unique mark decide without a savepoint (PostgreSQL; SQLite ≥ 3.24). On
     PostgreSQL both rows go in one statement: the ballot is inserted only from the mark's RETURNING row."""
-    quote = connection.ops.quote_name
-    mark_table, ballot_table = quote(OnlineVoteMark._meta.db_table), quote(OnlineBallot._meta.db_table)
-    fields = {f.attname: f for f in OnlineBallot._meta.concrete_fields}
-    values = {"id": uuid.uuid4(), "round_id": round_id, "marks": marks, "write_ins": write_ins,
-              "receipt_hash": hashed}
-    columns = ", ".join(quote(str(fields[name].column)) for name in values)
-    params = [fields[name].get_db_prep_save(value, connection) for name, value in values.items()]
-    insert_mark = f"INSERT INTO {mark_table} (round_id, voter_id) VALUES (%s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
-    if connection.vendor == "postgresql":
-        casts = ", ".join(f"CAST(%s AS {fields[name].db_type(connection)})" for name in values)
-        return hot_sql.run(
-            f"WITH mark AS ({insert_mark} RETURNING 1) "  # noqa: S608 - names from the models
-            f"INSERT INTO {ballot_table} ({columns}) SELECT {casts} FROM mark",
-            [round_id, voter_id, *params],
-        ) == 1
-    if hot_sql.run(insert_mark, [round_id, voter_id]) != 1:
+    params = [_BALLOT_ID.get_db_prep_save(uuid.uuid4(), connection), round_id, marks,
+              _BALLOT_WRITE_INS.get_db_prep_save(write_ins, connection), hashed]
+    statements = _record_sql(connection.vendor)
+    if len(statements) == 1:
+        return hot_sql.run(statements[0], [round_id, voter_id, *params]) == 1
+    if hot_sql.run(statements[0], [round_id, voter_id]) != 1:
         return False
-    hot_sql.run(f"INSERT INTO {ballot_table} ({columns}) VALUES ({', '.join(['%s'] * len(params))})",  # noqa: S608
-                params)
+    hot_sql.run(statements[1], params)
     return True
 
 
