@@ -309,8 +309,9 @@ def _in_process(n: int) -> None:
     med = statistics.median
     print(f"in-process, {n - skip} ballots one at a time: wall median {med(wall[skip:]):.2f} ms, Django CPU median "
           f"{med(cpu[skip:]):.2f} ms, SQL (as the client waits for it) median {med(sql_ms[skip:]):.2f} ms, "
-          f"{med(queries[skip:]):.0f} statements per ballot (token auth, scope, then the service: election + round + "
-          f"voter + proxy in one FOR SHARE read, candidates, mark ON CONFLICT, ballot, COMMIT)")
+          f"{med(queries[skip:]):.0f} statements through Django's cursor per ballot (on PostgreSQL the three prepared "
+          f"ones — token + scope + last used; election + round + voter + proxy + candidates FOR SHARE; mark and "
+          f"ballot — go through their own cursor and are not counted here)")
 
 
 def _cpu_by_group(server_pid: int) -> dict[str, float]:

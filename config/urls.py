@@ -3,14 +3,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from shequ.accounts import views as account_views
-from shequ.core.api import api
+from shequ.core.api import sectioned_urls
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
+    path("api/v1/", sectioned_urls()),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("areas/", include("shequ.areas.urls")),
     path("registry/import/", include("shequ.registry.importing.urls")),

@@ -120,3 +120,28 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+def sectioned_urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns, those under a common first segment ("elections/…", "registry/…") grouped into
+    one include per segment. Django tries patterns one by one, and ninja's list is flat (170-odd): grouped, a
+    request is matched against the segments and then its own section, not every path before it. Each group
+    keeps its position and its patterns' order, and groups cannot overlap (different literal first segments),
+    so what matches is unchanged; names stay in the `api` namespace."""
+    from django.urls import URLPattern, include, path
+
+    patterns, app_name, namespace = api.urls
+    groups: dict[str, list[Any]] = {}
+    out: list[Any] = []
+    for pattern in patterns:
+        head, slash, tail = str(pattern.pattern).partition("/")
+        if not isinstance(pattern, URLPattern) or not slash or "<" in head:
+            out.append(pattern)
+            continue
+        if head not in groups:
+            groups[head] = []
+            out.append((head, groups[head]))
+        view: Any = pattern.callback
+        groups[head].append(path(tail, view, kwargs=pattern.default_args, name=pattern.name))
+    return ([path(f"{item[0]}/", include(item[1])) if isinstance(item, tuple) else item for item in out],
+            app_name, namespace)
