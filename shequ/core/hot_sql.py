@@ -46,4 +46,7 @@ def _server_cursor() -> Any:
     raw = connection.connection
     if raw.prepare_threshold is None:  # Django turns preparing off; `prepare=True` is obeyed only when it is on
         raw.prepare_threshold = 5
+        # Only these statements are prepared on the connection: plan them once, not per call (PostgreSQL would
+        # otherwise keep planning a statement whose generic plan it estimates dearer than a custom one).
+        raw.execute("SET plan_cache_mode TO force_generic_plan")
     return psycopg.Cursor(raw)
