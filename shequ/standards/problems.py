@@ -348,10 +348,10 @@ HEADINGS: dict[str, Any] = {
 
 def problems_report(*, viewer: Any, area: Area, year: int | None = None, kind: str = "") -> Report:
     """Numbered paragraphs, one per rule with short communities: totals, then counts and names per child area."""
-    digest = selectors.figures_digest(viewer=viewer, area=area, kind=kind)
-    years = sorted(digest.by_year)
+    years = selectors.year_bounds(viewer=viewer, area_code=area.code, kind=kind)
     if year is None and years:
         year = years[-1]
+    digest = selectors.figures_digest(viewer=viewer, area=area, kind=kind, year=year)
     children: list[Area] = []
     tallies: dict[str, dict[str, Tally]] = {}
     if year is not None and area.level == Level.COMMUNITY:

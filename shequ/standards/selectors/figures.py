@@ -32,11 +32,13 @@ from shequ.standards.selectors.catalogue import (
 )
 
 
-def _rollup_rows(code: str, kind: str, length: int, keys: list[str]) -> QuerySet[Any]:
+def _rollup_rows(code: str, kind: str, length: int, keys: list[str], year: int | None) -> QuerySet[Any]:
     """A city's or district's groups from the per-sub-district rollup (the whole subtree is the viewer's)."""
     qs = ComplianceRollup.objects.filter(sub_code__startswith=code)
     if kind:
         qs = qs.filter(community_kind=kind)
+    if year is not None:
+        qs = qs.filter(year=year)
     return (
         qs.annotate(child=Substr("sub_code", 1, length))
         .values(*keys, "child")
@@ -46,8 +48,10 @@ def _rollup_rows(code: str, kind: str, length: int, keys: list[str]) -> QuerySet
     )
 
 
-def _result_rows(viewer: Any, code: str, kind: str, length: int | None, keys: list[str]) -> QuerySet[Any]:
-    qs = compliance_results(viewer=viewer, area_code=code, kind=kind)
+def _result_rows(
+    viewer: Any, code: str, kind: str, length: int | None, keys: list[str], year: int | None
+) -> QuerySet[Any]:
+    qs = compliance_results(viewer=viewer, area_code=code, kind=kind, year=year)
     if length:
         qs, keys = qs.annotate(child=Substr("area_code", 1, length)), [*keys, "child"]
     return (
@@ -63,15 +67,17 @@ def _result_rows(viewer: Any, code: str, kind: str, length: int | None, keys: li
     )
 
 
-def figures_digest(*, viewer: Any, area: Area, kind: str) -> Digest:
+def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = None) -> Digest:
+    """Every year (the dashboards: the trend needs them), or one `year` (the problems report: a tenth of the
+    rows to group)."""
     length = CHILD_LENGTH[Level(area.level)] if area.level in (Level.CITY, Level.DISTRICT) else None
 
     def compute() -> Digest:
         keys = ["year", "rule", "status", "community_kind", "threshold"]
         if length and viewer_scope(viewer).has(Perm.STANDARDS_VIEW, area.code) and rollup_fresh():
-            query = _rollup_rows(area.code, kind, length, keys)
+            query = _rollup_rows(area.code, kind, length, keys, year)
         else:
-            query = _result_rows(viewer, area.code, kind, length, keys)
+            query = _result_rows(viewer, area.code, kind, length, keys, year)
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # PostgreSQL has no statistics on the code-prefix expression and guesses ~10x the real number
@@ -113,7 +119,7 @@ def figures_digest(*, viewer: Any, area: Area, kind: str) -> Digest:
             short=dict(by_short),
         )
 
-    return cached(("digest", area.code, kind), compute)
+    return cached(("digest", area.code, kind) if year is None else ("digest", area.code, kind, year), compute)
 
 
 def child_tallies(

@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber, Substr
+from django.db.models.functions import Collate, RowNumber, Substr
 
 from shequ.areas.models import Area, Level
 from shequ.core.errors import NotFound
@@ -47,6 +48,9 @@ def short_names(
     names are grouped under the area itself (its children are the communities)."""
     length = CHILD_LENGTH[Level(area.level)] if area.level in (Level.CITY, Level.DISTRICT) else len(area.code)
     child = Substr("area_code", 1, length)
+    # Rule names and codes are ASCII: sorted byte-wise, the window's sort costs a fraction of the database
+    # collation's (same partitions, same order).
+    bytewise = (lambda e: Collate(e, "C")) if connection.vendor == "postgresql" else (lambda e: e)
 
     def compute() -> dict[tuple[str, str], list[dict[str, Any]]]:
         qs = (
@@ -56,8 +60,8 @@ def short_names(
                 child=child,
                 rank=Window(
                     RowNumber(),
-                    partition_by=[F("rule"), child],
-                    order_by=[F("gap").desc(nulls_last=True), F("area_code").asc()],
+                    partition_by=[bytewise(F("rule")), bytewise(child)],
+                    order_by=[F("gap").desc(nulls_last=True), bytewise(F("area_code")).asc()],
                 ),
             )
             .filter(rank__lte=per_group)
