@@ -137,15 +137,40 @@ def _default_language():  # type: ignore[no-untyped-def]
     yield
 
 
+_reseed_pending = False
+
+
+def _restore_seeded_rows() -> None:
+    """The database as migrations left it, from the snapshot taken for `serialized_rollback` (the same ids, so a
+    later restore updates these rows instead of colliding with them); the seed functions when there is none."""
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        connection.creation.deserialize_db_from_string(contents)
+    else:
+        _seed_migration_data()
+
+
 @pytest.fixture(autouse=True)
 def _reseed_after_transactional_test(request, django_db_blocker):  # type: ignore[no-untyped-def]
-    """A transactional test (live_server, Celery worker) ends by flushing every table, which would
-    leave later tests in the same worker without the migration-seeded rows."""
-    yield
+    """A transactional test (live_server, Celery worker, `django_db(transaction=True)`) ends by flushing every
+    table, which would leave later tests in the same worker without the migration-seeded rows. They are put back
+    when the next test starts — in the transactional test's own teardown it is too early for a `django_db`
+    marker, whose flush runs after this fixture's teardown. Put back inside a test's transaction (a marker's
+    database comes before this fixture), they are rolled back with it, so the next test restores them again."""
+    global _reseed_pending
     marker = request.node.get_closest_marker("django_db")
     transactional = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or bool(
         marker and marker.kwargs.get("transaction")
     )
-    if transactional:
+    if _reseed_pending:
+        from django.db import connection
+
         with django_db_blocker.unblock():
-            _seed_migration_data()
+            _restore_seeded_rows()
+            if not connection.in_atomic_block:
+                _reseed_pending = False
+    yield
+    if transactional:
+        _reseed_pending = True
