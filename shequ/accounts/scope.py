@@ -8,6 +8,7 @@ scoping is an indexed prefix match, never a recursive query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q
@@ -22,21 +23,15 @@ class ViewerScope:
     resident_id: int | None = None  # the resident a resident user is (its household is read when first asked)
     work_lines: list[str] = field(default_factory=list)
     is_superuser: bool = False
-    _household_id: int | None = field(default=None, repr=False)
-    _household_read: bool = field(default=False, repr=False)
 
-    @property
+    @cached_property
     def resident_household_id(self) -> int | None:
         """The household of a resident user; read once, on first use (most requests never need it)."""
-        if not self._household_read:
-            self._household_read = True
-            if self.resident_id and any(role == Role.RESIDENT for role, _ in self.assignments):
-                from shequ.registry.models import Resident
+        if not self.resident_id or not any(role == Role.RESIDENT for role, _ in self.assignments):
+            return None
+        from shequ.registry.models import Resident
 
-                self._household_id = (
-                    Resident.objects.filter(pk=self.resident_id).values_list("household_id", flat=True).first()
-                )
-        return self._household_id
+        return Resident.objects.filter(pk=self.resident_id).values_list("household_id", flat=True).first()
 
     @property
     def roles(self) -> set[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -359,12 +358,6 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return token
 
 
-@dataclass
-class TokenUse:
-    user: User
-    token_id: int
-
-
 @functools.cache
 def _token_sql(vendor: str, touch: bool) -> str:
     """The token statement of `token_use` for this backend (built once); with `touch`, PostgreSQL's form that
@@ -390,7 +383,7 @@ def _token_sql(vendor: str, touch: bool) -> str:
     return f"WITH touched AS ({touch_sql}) {select}"
 
 
-def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
+def token_use(key: str, *, now: Any, resolution: Any) -> User | None:
     """The active user behind a bearer token, its scope primed, the use recorded ("last used" to `resolution`:
     not a write per request). Every machine-client request starts here, so it is one prepared statement (a row
     per role assignment) — on PostgreSQL outside a transaction, with the "last used" UPDATE in the same
@@ -414,4 +407,4 @@ def token_use(key: str, *, now: Any, resolution: Any) -> TokenUse | None:
     prime_scope(user, [(row[n + 2], row[n + 3]) for row in rows if row[n + 2] is not None])
     if first[n + 1] and not touch_here:
         ApiToken.objects.filter(pk=first[n]).update(last_used_at=now)
-    return TokenUse(user=user, token_id=first[n])
+    return user

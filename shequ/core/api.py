@@ -35,11 +35,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from shequ.accounts.services import token_use
 
-        used = token_use(token, now=timezone.now(), resolution=TOKEN_USE_RESOLUTION)
-        if used is None:
-            return None
-        request.user = used.user
-        return used.user
+        user = token_use(token, now=timezone.now(), resolution=TOKEN_USE_RESOLUTION)
+        if user is not None:
+            request.user = user
+        return user
 
 
 api = NinjaAPI(

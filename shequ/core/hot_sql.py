@@ -11,7 +11,8 @@ a server session) — none is used here. On SQLite they run on Django's cursor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -19,24 +20,27 @@ from django.db import connection
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """All rows of a SELECT (or of a statement with RETURNING)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
-    with connection.wrap_database_errors, _server_cursor() as cursor:
-        cursor.execute(sql, params, prepare=True)
+    with _executed(sql, params) as cursor:
         return list(cursor.fetchall())
 
 
 def run(sql: str, params: Sequence[Any]) -> int:
     """Execute a statement without rows to read; its row count."""
+    with _executed(sql, params) as cursor:
+        return int(cursor.rowcount)
+
+
+@contextmanager
+def _executed(sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """A cursor that has executed `sql`: prepared on PostgreSQL, Django's on SQLite."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return int(cursor.rowcount)
+            yield cursor
+        return
     with connection.wrap_database_errors, _server_cursor() as cursor:
         cursor.execute(sql, params, prepare=True)
-        return int(cursor.rowcount)
+        yield cursor
 
 
 def _server_cursor() -> Any:

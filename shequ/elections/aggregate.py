@@ -26,6 +26,11 @@ class Figures:
     votes: dict[int, list[int]] = field(default_factory=dict)  # candidate id → [for, against, abstain]
     write_ins: dict[str, dict[str, int]] = field(default_factory=dict)  # seat → name → votes
 
+    def of(self, candidate_id: int) -> tuple[int, int, int]:
+        """For, against, abstain of a candidate (a candidate nobody marked has none)."""
+        counts = [*self.votes.get(candidate_id, []), 0, 0, 0]
+        return int(counts[0]), int(counts[1]), int(counts[2])
+
 
 # The characters of an online ballot's marks, by Candidate.position (models.OnlineBallot).
 MARK_INDEX: dict[str, int] = {"F": 0, "A": 1, "N": 2}
@@ -122,10 +127,10 @@ def round_input(
                           .order_by("position", "id"))
     votes: list[CandidateVotes] = []
     for c in candidates:
-        for_, against, abstain = [*figures.votes.get(c.pk, []), 0, 0, 0][:3]
+        for_, against, abstain = figures.of(c.pk)
         votes.append(CandidateVotes(
-            key=str(c.pk), seat=c.seat, name=c.name, votes_for=int(for_), votes_against=int(against),
-            votes_abstain=int(abstain), female=c.sex == "F", household_id=c.household_id,
+            key=str(c.pk), seat=c.seat, name=c.name, votes_for=for_, votes_against=against,
+            votes_abstain=abstain, female=c.sex == "F", household_id=c.household_id,
         ))
     for seat, names in sorted(figures.write_ins.items()):
         for name, n in sorted(names.items()):

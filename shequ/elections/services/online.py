@@ -38,11 +38,8 @@ from shequ.elections.models import (
     Voter,
 )
 from shequ.elections.selectors.online import (
-    ballot_candidates,
-    current_round,
     receipt_rows,
     require_voter_scope,
-    voter_of,
     voting_refusal,
 )
 from shequ.elections.services.common import invalid, require_stage
@@ -233,7 +230,7 @@ def _write_ins(
 def _checked(
     actor: Any, election: Election, round_: Round | None, voter: Voter | None,
     choices: dict[int, str] | dict[str, str], write_ins: dict[str, list[str]] | None,
-    candidates: list[Any] | None = None,
+    candidates: list[BallotEntry],
 ) -> tuple[Round, Voter, str, dict[str, list[str]]]:
     """(round, voter, marks, write-ins) after every check but the unique mark; raises the refusal otherwise."""
     if election.online_voting:
@@ -243,8 +240,6 @@ def _checked(
         raise refusal
     assert round_ is not None and voter is not None
     seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
-    if candidates is None:
-        candidates = ballot_candidates(round_)
     clean_write_ins = _write_ins(write_ins, seats, candidates)
     return round_, voter, _marks(candidates, choices, seats, clean_write_ins), clean_write_ins
 
@@ -258,8 +253,8 @@ def ballot_validate(
     if OnlineVoteMark.objects.filter(round__election=election, round__status=RoundStatus.OPEN,
                                      voter__resident_id=getattr(actor, "resident_id", None) or 0).exists():
         raise _already_voted()
-    round_, voter = current_round(election), voter_of(election, actor)
-    return _checked(actor, election, round_, voter, choices, write_ins)[3]
+    state, round_, voter, candidates = _ballot_state(election, getattr(actor, "resident_id", None))
+    return _checked(actor, state, round_, voter, choices, write_ins, candidates)[3]
 
 
 @transaction.atomic

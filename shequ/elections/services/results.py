@@ -34,7 +34,6 @@ from shequ.elections.selectors.common import registered_count
 from shequ.elections.services.common import invalid, locked, record, require_stage, set_stage, today
 
 SEAT_ORDER: list[str] = list(SeatKind.values)
-WRITE_IN_PREFIX = aggregate.WRITE_IN_PREFIX
 
 
 def open_round(election: Election) -> Round | None:
@@ -51,12 +50,6 @@ def void_text(reason: str, *, registered: int, voted: int, returned: int, values
             "voted": voted, "registered": registered, "num": number(values, "turnout_num"),
             "den": number(values, "turnout_den")}
     return _("本次投票无效。")
-
-
-def _votes(figures: aggregate.Figures, candidate_id: int) -> tuple[int, int, int]:
-    """For, against, abstain of a candidate (a candidate nobody marked has none)."""
-    counts = [*figures.votes.get(candidate_id, []), 0, 0, 0]
-    return int(counts[0]), int(counts[1]), int(counts[2])
 
 
 def _roll_match(election: Election, name: str) -> Voter | None:
@@ -80,7 +73,7 @@ def _person_row(election: Election, round_: Round, seat: str, name: str, *, stat
 
 
 def _key_id(key: str, write_in_ids: dict[str, int]) -> int | str:
-    if key.startswith(WRITE_IN_PREFIX):
+    if key.startswith(aggregate.WRITE_IN_PREFIX):
         return write_in_ids.get(key, key)
     return int(key)
 
@@ -90,7 +83,7 @@ def _write_results(election: Election, round_: Round, candidates: list[Candidate
     """Votes and `elected` onto the candidate rows; elected write-ins become rows. Returns write-in key → row id."""
     elected_keys = {e.key for e in outcome.elected}
     for c in candidates:
-        for_, against, abstain = _votes(figures, c.pk)
+        for_, against, abstain = figures.of(c.pk)
         c.votes_for, c.votes_against, c.votes_abstain = for_, against, abstain
         c.elected = outcome.valid and str(c.pk) in elected_keys
     Candidate.objects.bulk_update(candidates, ["votes_for", "votes_against", "votes_abstain", "elected"])
@@ -99,7 +92,7 @@ def _write_results(election: Election, round_: Round, candidates: list[Candidate
         return write_in_ids
     position = max((c.position for c in candidates), default=-1) + 1
     for e in outcome.elected:
-        if not e.key.startswith(WRITE_IN_PREFIX):
+        if not e.key.startswith(aggregate.WRITE_IN_PREFIX):
             continue
         row = _person_row(election, round_, e.seat, e.name, status=CandidateStatus.WRITE_IN, position=position,
                           votes_for=e.votes, elected=True)

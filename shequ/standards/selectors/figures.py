@@ -119,7 +119,7 @@ def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = Non
             short=dict(by_short),
         )
 
-    return cached(("digest", area.code, kind) if year is None else ("digest", area.code, kind, year), compute)
+    return cached(("digest", area.code, kind, year), compute)
 
 
 def child_tallies(
