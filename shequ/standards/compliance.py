@@ -117,7 +117,10 @@ def _recompute(
         was_fresh = rollup_fresh()
         counts = replace_results(sink, area_code=area_code, community_id=community_id, years=years)
         mark = lap("write", mark)
-        rollup_after_write(area_code=community.code if community else area_code, years=years, was_fresh=was_fresh)
+        rollup_after_write(
+            area_code=community.code if community else area_code, years=years, was_fresh=was_fresh,
+            touched=counts.touched,
+        )  # fmt: skip
         mark = lap("rollup", mark)
     summary.rows = len(sink)
     summary.deleted, summary.inserted, summary.unchanged = counts.deleted, counts.inserted, counts.unchanged

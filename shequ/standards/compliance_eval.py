@@ -8,8 +8,8 @@ Hot path (≈400,000 results for a 5,000-community city over 10 years):
   and years share one: same fund amount, same household count and staff in post, nobody under the pay
   standard);
 - each result is rendered once, as the text of its stored values (`Rendered.text`), so a community-year is a
-  block of text whose digest is compared with the stored rows' (compliance_write), and written with COPY only
-  when it changed. SQLite gets row tuples instead.
+  block of text whose digest is compared with the one stored on its rows (compliance_write), and written with
+  COPY only when it changed. SQLite gets row tuples instead.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class Rendered:
     """One rule's result under one version, rendered once.
 
     `text` = rule, status, measured, threshold, gap, policy_version_id, detail — tab-separated, NULL as \\N,
-    numbers with two decimals, detail in jsonb's text form: what compliance_write.STORED_TEXT_SQL builds from a
-    stored row. `copy` is the same with the detail escaped for COPY (usually the same string)."""
+    numbers with two decimals, detail in jsonb's text form (what PostgreSQL would print for the stored row).
+    `copy` is the same with the detail escaped for COPY (usually the same string)."""
 
     __slots__ = ("copy", "detail", "gap", "measured", "rule", "status", "text", "threshold", "version_id")
 
@@ -85,7 +85,8 @@ class Rendered:
 
 
 class Block:
-    """The results of one community in one year, in rule-name order."""
+    """The results of one community in one year, in rule-name order. `digest` covers everything written for it
+    but the time: the community's code and kind and every result's text."""
 
     __slots__ = ("cid", "code", "digest", "kind", "results", "year")
 
@@ -95,7 +96,8 @@ class Block:
         self.kind = kind
         self.year = year
         self.results = results
-        self.digest = hashlib.md5("\n".join(r.text for r in results).encode(), usedforsecurity=False).hexdigest()
+        text = "\n".join([f"{code}\t{kind}", *(r.text for r in results)])
+        self.digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 class Sink:

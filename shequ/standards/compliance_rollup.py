@@ -58,10 +58,13 @@ def _mark(version: str) -> None:
     RollupState.objects.update_or_create(key=STATE_KEY, defaults={"results_version": version})
 
 
-def _refresh(prefix: str, years: Sequence[int] | None) -> None:
+def _refresh(prefix: str, years: Sequence[int] | None, subs: Sequence[str] | None = None) -> None:
+    """Rebuild the rollup rows under `prefix` for `years` (None: all), only of the sub-districts `subs` if given."""
     stale = ComplianceRollup.objects.filter(sub_code__startswith=prefix) if prefix else ComplianceRollup.objects.all()
     if years is not None:
         stale = stale.filter(year__in=list(years))
+    if subs is not None:
+        stale = stale.filter(sub_code__in=list(subs))
     stale._raw_delete(connection.alias)
     where: list[str] = ["1 = 1"]
     params: list[str | int] = []
@@ -71,6 +74,9 @@ def _refresh(prefix: str, years: Sequence[int] | None) -> None:
     if years is not None:
         where.append(f"year IN ({', '.join(['%s'] * len(years))})" if years else "1 = 0")
         params.extend(years)
+    if subs is not None:
+        where.append(f"substr(area_code, 1, {SUB_LENGTH}) IN ({', '.join(['%s'] * len(subs))})" if subs else "1 = 0")
+        params.extend(subs)
     quote = connection.ops.quote_name
     sql = _INSERT.format(rollup=quote(ComplianceRollup._meta.db_table), results=quote(ComplianceResult._meta.db_table),
                          length=SUB_LENGTH, where=" AND ".join(where))
@@ -84,12 +90,28 @@ def rollup_rebuild() -> None:
     _mark(_version())
 
 
-def rollup_after_write(*, area_code: str, years: Sequence[int], was_fresh: bool) -> None:
+def rollup_after_write(
+    *, area_code: str, years: Sequence[int], was_fresh: bool, touched: set[tuple[str, int]] | None = None
+) -> None:
     """After the recompute replaced the results of `area_code` (a community's code, a larger area's, or "")
-    for `years`: refresh the rollup rows that cover them. Fresh again only if it was fresh before the write or
-    this refresh covered every result."""
+    for `years`: refresh the rollup rows that cover them — when the rollup was fresh and the writer says which
+    (community code, year) blocks it `touched`, only those sub-districts' years (none when nothing changed).
+    Fresh again only if it was fresh before the write or this refresh covered every result (no result lies
+    outside the area and the years)."""
     prefix = area_code[:SUB_LENGTH]
+    if was_fresh and touched is not None:
+        by_year: dict[int, set[str]] = {}
+        for code, year in touched:
+            by_year.setdefault(year, set()).add(code[:SUB_LENGTH])
+        for year, subs in sorted(by_year.items()):
+            _refresh(prefix, [year], sorted(subs))
+        if touched:
+            _mark(_version())
+        return
     _refresh(prefix, years)
-    covers_all = not prefix and not ComplianceResult.objects.exclude(year__in=list(years)).exists()
+    outside = ComplianceResult.objects.exclude(year__in=list(years))
+    if prefix:
+        outside = ComplianceResult.objects.exclude(year__in=list(years), area_code__startswith=prefix)
+    covers_all = not outside.exists()
     if was_fresh or covers_all:
         _mark(_version())

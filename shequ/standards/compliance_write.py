@@ -1,20 +1,25 @@
 """Replacing the stored results of a scope (communities × years) with freshly computed ones.
 
-PostgreSQL: one query returns, per stored community-year, an md5 of its rows rendered exactly as
-`compliance_eval.Rendered.text` renders a new result; a community-year whose digest is unchanged is left alone,
-the others are deleted by (community, year) and their new rows go in with one COPY. So a recompute that changes
-little writes little — a full rewrite of a city is ~400,000 rows through four indexes, and every insert over a
-just-deleted duplicate key has to visit the dead row. `computed_at` is therefore the time a community-year's
-results last changed; the audit log records every run. If the text forms ever drifted apart, every block would
-look changed and be rewritten: slower, never wrong.
+PostgreSQL: every row carries its community-year's digest (`block_digest`, compliance_eval.Block.digest). One
+aggregate returns, per stored community-year, its digests and row count; a block whose digest and count are
+unchanged is left alone, the others are deleted by (community, year) and their new rows go in with one COPY. So a
+recompute that changes little writes little. `computed_at` is therefore the time a community-year's results last
+changed; the audit log records every run. Rows written some other way carry no digest and are always rewritten.
+
+A rewrite of most of the table (the first computation of a city, a policy change) is cheaper as a rebuild: the
+table is truncated, its secondary indexes dropped, every row COPYed, the indexes built again from their own
+definitions (sorting 400,000 keys once instead of inserting them one by one). Readers of the results wait for
+that transaction; the rollup and the dashboards' cache keep answering.
 
 SQLite (the embedded demo): delete the scope and insert everything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -37,21 +42,21 @@ COLUMNS = (
     "area_code",
     "community_kind",
     "computed_at",
-)
-# A stored row as Rendered.text renders a new one; rows of a block joined in rule order (byte order, whatever the
-# database's collation).
-STORED_TEXT_SQL = (
-    "concat_ws(E'\\t', rule, status::text, coalesce(measured::text, '\\N'), coalesce(threshold::text, '\\N'), "
-    "coalesce(gap::text, '\\N'), coalesce(policy_version_id::text, '\\N'), detail::text)"
+    "block_digest",
 )
 DIGESTS_SQL = (
-    "SELECT community_id, year, md5(string_agg({row}, E'\\n' ORDER BY rule COLLATE \"C\")) "
+    "SELECT community_id, year, min(area_code), min(block_digest), max(block_digest), count(*) "
     "FROM {table} WHERE {where} GROUP BY community_id, year"
 )
 # Past this share of changed community-years, deleting the scope at once beats deleting block by block.
 FULL_REWRITE_SHARE = 0.9
+# Past this share, when the scope is the whole table, truncating and rebuilding the indexes beats both.
+REBUILD_SHARE = 0.5
 CHUNK = 20000
 LOCK_KEY = 4313_0003  # pg_advisory_xact_lock key of the results table's writers
+# For this transaction only: the digest aggregate and the rollup's GROUP BY hash ~400,000 rows in memory instead
+# of sorting them on disk (the default 4 MB), and the rebuilt indexes sort in memory.
+SESSION_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL maintenance_work_mem = '256MB'")
 
 
 @dataclass
@@ -59,6 +64,8 @@ class WriteCounts:
     deleted: int = 0
     inserted: int = 0
     unchanged: int = 0
+    # (community code, year) of every block deleted or written; None when the whole scope was rewritten.
+    touched: set[tuple[str, int]] | None = field(default_factory=set)
 
 
 def _scope_sql(area_code: str, community_id: int | None, years: Sequence[int]) -> tuple[str, list[Any]]:
@@ -83,13 +90,12 @@ def _sqlite_replace(sink: Sink, area_code: str, community_id: int | None, years:
     now = connection.ops.adapt_datetimefield_value(sink.now)
     rows = [
         (b.cid, b.year, r.rule, r.status, _num(r.measured), _num(r.threshold), _num(r.gap), r.version_id, r.detail,
-         b.code, b.kind, now)
+         b.code, b.kind, now, b.digest)
         for b in sink.blocks
         for r in b.results
     ]  # fmt: skip
-    return WriteCounts(
-        deleted=deleted, inserted=bulk_insert(ComplianceResult, COLUMNS, rows, chunk=CHUNK, prepared=True)
-    )
+    inserted = bulk_insert(ComplianceResult, COLUMNS, rows, chunk=CHUNK, prepared=True)
+    return WriteCounts(deleted=deleted, inserted=inserted, touched=None)
 
 
 def _num(value: Any) -> str | None:
@@ -101,29 +107,39 @@ def replace_results(sink: Sink, *, area_code: str, community_id: int | None, yea
     if not sink.copy:
         return _sqlite_replace(sink, area_code, community_id, years)
 
-    quote = connection.ops.quote_name
-    table = quote(ComplianceResult._meta.db_table)
+    table = connection.ops.quote_name(ComplianceResult._meta.db_table)
     where, params = _scope_sql(area_code, community_id, years)
     counts = WriteCounts()
     with connection.cursor() as cursor:
         # One writer at a time (until commit): two overlapping recomputes would otherwise both delete a block and
         # both insert it again.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cursor.execute(DIGESTS_SQL.format(row=STORED_TEXT_SQL, table=table, where=where), params)
-        stored = {(cid, year): digest for cid, year, digest in cursor.fetchall()}
+        for statement in SESSION_SETTINGS:
+            cursor.execute(statement)
+        cursor.execute(DIGESTS_SQL.format(table=table, where=where), params)
+        stored = {(cid, year): (code, low, high, n) for cid, year, code, low, high, n in cursor.fetchall()}
+        in_scope = sum(n for _code, _low, _high, n in stored.values())
 
         changed: list[Block] = []
         for block in sink.blocks:
-            if stored.pop((block.cid, block.year), None) == block.digest:
+            old = stored.pop((block.cid, block.year), None)
+            if old is not None and old[1] == old[2] == block.digest and old[3] == len(block.results):
                 counts.unchanged += len(block.results)
             else:
                 changed.append(block)
         gone = [(b.cid, b.year) for b in changed] + list(stored)  # stored blocks not produced any more
+        share = len(gone) / max(1, len(sink.blocks))
 
-        if len(gone) > FULL_REWRITE_SHARE * max(1, len(sink.blocks)):
+        if share >= REBUILD_SHARE and not _rows_outside(cursor, table, where, params):
+            with _indexes_rebuilt(cursor, table):
+                cursor.execute(f"TRUNCATE {table}")
+                counts.deleted, counts.unchanged, counts.touched = in_scope, 0, None
+                counts.inserted = _copy(cursor, table, sink.blocks, sink.now, freeze=True)
+            return counts
+        if share > FULL_REWRITE_SHARE:
             cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 - fixed SQL
-            counts.deleted = cursor.rowcount
-            changed, counts.unchanged = sink.blocks, 0
+            counts.deleted, counts.unchanged, counts.touched = cursor.rowcount, 0, None
+            changed = sink.blocks
         elif gone:
             cursor.execute(
                 f"DELETE FROM {table} WHERE (community_id, year) IN "  # noqa: S608 - fixed SQL
@@ -131,19 +147,61 @@ def replace_results(sink: Sink, *, area_code: str, community_id: int | None, yea
                 [[cid for cid, _y in gone], [year for _c, year in gone]],
             )
             counts.deleted = cursor.rowcount
-        if changed:
-            now = sink.now.isoformat()
-            cols = ", ".join(quote(c) for c in COLUMNS)
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                lines: list[str] = []
-                for block in changed:
-                    head = f"{block.cid}\t{block.year}\t"
-                    tail = f"\t{block.code}\t{block.kind}\t{now}\n"
-                    lines.extend([head + r.copy + tail for r in block.results])
-                    counts.inserted += len(block.results)
-                    if len(lines) >= CHUNK:
-                        copy.write("".join(lines))
-                        lines = []
-                if lines:
-                    copy.write("".join(lines))
+            counts.touched = {(b.code, b.year) for b in changed} | {
+                (old[0], year) for (_c, year), old in stored.items()
+            }
+        counts.inserted = _copy(cursor, table, changed, sink.now, freeze=False)
     return counts
+
+
+def _rows_outside(cursor: Any, table: str, where: str, params: list[Any]) -> bool:
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE NOT ({where}))", params)  # noqa: S608 - fixed SQL
+    return bool(cursor.fetchone()[0])
+
+
+@contextmanager
+def _indexes_rebuilt(cursor: Any, table: str) -> Iterator[None]:
+    """Drop the table's secondary indexes and unique constraints, run the block, create them again exactly as
+    they were (their definitions read from the catalogue, so migrations stay the only source of truth)."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), pg_get_indexdef(i.indexrelid) "
+        "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY 1",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    quote = connection.ops.quote_name
+    for index, constraint, _constraint_sql, _index_sql in indexes:
+        if constraint:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(constraint)}")
+        else:
+            cursor.execute(f"DROP INDEX {index}")
+    yield
+    for _index, constraint, constraint_sql, index_sql in indexes:
+        if constraint:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(constraint)} {constraint_sql}")
+        else:
+            cursor.execute(index_sql)
+
+
+def _copy(cursor: Any, table: str, blocks: Sequence[Block], now: dt.datetime, *, freeze: bool) -> int:
+    """COPY the rows of `blocks`; `freeze` when the table was truncated in this transaction (the rows are
+    written frozen: no hint-bit rewrite or freezing vacuum later)."""
+    if not blocks:
+        return 0
+    stamp = now.isoformat()
+    cols = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    written = 0
+    with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{' WITH (FREEZE)' if freeze else ''}") as copy:
+        lines: list[str] = []
+        for block in blocks:
+            head = f"{block.cid}\t{block.year}\t"
+            tail = f"\t{block.code}\t{block.kind}\t{stamp}\t{block.digest}\n"
+            lines.extend([head + r.copy + tail for r in block.results])
+            written += len(block.results)
+            if len(lines) >= CHUNK:
+                copy.write("".join(lines))
+                lines = []
+        if lines:
+            copy.write("".join(lines))
+    return written

@@ -101,6 +101,10 @@ class ComplianceResult(models.Model):
                                        related_name="+", db_constraint=False, db_index=False)
     detail = models.JSONField(default=dict, blank=True)  # e.g. {"missing": [...], "extra": [...]}
     computed_at = models.DateTimeField()
+    # compliance_eval.Block.digest of the community-year this row was written with (the same on every row of the
+    # block; "" when written some other way): the recompute compares it, with the block's row count, to decide
+    # what changed without re-reading the rows' values.
+    block_digest = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from shequ.standards.selectors.figures import figures_digest
 from shequ.standards.tests.engine_helpers import add_fund, add_households, add_premises, ensure_loudi_policy
 
 pytestmark = pytest.mark.django_db
+POSTGRES = connection.vendor == "postgresql"
 YEARS = [2015, 2016, 2017]
 
 
@@ -67,3 +69,30 @@ def test_results_written_outside_the_recompute_make_the_rollup_stale(world):
     assert not rollup_fresh()
     compliance_recompute(actor=None, area_code="", years=YEARS)
     assert rollup_fresh()
+
+
+def test_only_the_sub_districts_and_years_that_changed_are_refreshed(world):
+    ensure_loudi_policy()
+    add_households(world.community, 450)
+    compliance_recompute(actor=None, area_code="", years=YEARS)
+    assert rollup_fresh()
+
+    def ids():  # type: ignore[no-untyped-def]
+        return dict(ComplianceRollup.objects.values_list("id", "sub_code"))
+
+    before = ids()
+    compliance_recompute(actor=None, area_code="", years=YEARS)  # nothing changed: nothing refreshed (PostgreSQL)
+    assert rollup_fresh()
+    if POSTGRES:
+        assert ids() == before
+
+    add_fund(world.community2, 2016, "150000")
+    compliance_recompute(actor=None, area_code="", years=YEARS)
+    if POSTGRES:  # SQLite rewrites the whole scope, and so its rollup
+        after = ComplianceRollup.objects.values_list("id", "sub_code", "year")
+        replaced = {(sub, year) for pk, sub, year in after if pk not in before}
+        assert replaced == {(world.subdistrict2.code, 2016)}
+        assert {pk for pk, sub, year in after if (sub, year) != (world.subdistrict2.code, 2016)} <= set(before)
+    from_rollup, from_results = _both(world.admin, world.city)
+    assert from_rollup == from_results
+    assert from_rollup.by_year[2016]["operating_funds"].short >= 1
