@@ -29,22 +29,14 @@ from shequ.standards.rules import PREMISES_RULES, RULE_FUNCTIONS, RULE_KEYS, Fac
 
 NULL = "\\N"
 
-# jsonb's own text form (keys shortest first, then bytewise; ", " and ": "), so `detail::text` on the server
-# equals the text computed here. One encoder for every call: json.dumps with options builds a new one each time.
+# The detail's JSON text is part of the block's digest: the same dict (the rule functions build theirs in a fixed
+# key order) always gives the same text. One encoder for every call: json.dumps with options builds a new one each
+# time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def _jsonb_order(value: Any) -> Any:
-    if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
-        return {k: _jsonb_order(value[k]) for k in keys}
-    if isinstance(value, list):
-        return [_jsonb_order(v) for v in value]
-    return value
-
-
 def dump_detail(detail: dict[str, Any]) -> str:
-    return _ENCODER.encode(_jsonb_order(detail)) if detail else "{}"
+    return _ENCODER.encode(detail) if detail else "{}"
 
 
 def copy_escape(text: str) -> str:
@@ -62,8 +54,8 @@ class Rendered:
     """One rule's result under one version, rendered once.
 
     `text` = rule, status, measured, threshold, gap, policy_version_id, detail — tab-separated, NULL as \\N,
-    numbers with two decimals, detail in jsonb's text form (what PostgreSQL would print for the stored row).
-    `copy` is the same with the detail escaped for COPY (usually the same string)."""
+    numbers with two decimals, detail as JSON. `copy` is the same with the detail escaped for COPY (usually the
+    same string)."""
 
     __slots__ = ("copy", "detail", "gap", "measured", "rule", "status", "text", "threshold", "version_id")
 
