@@ -175,6 +175,7 @@ def test_pages_in_both_languages(world, english, settings, tmp_path):
         if left:
             leaks[url] = sorted(left)
     assert leaks == {}
+    assert "No longer in use" in client.get(urls[1]).content.decode()  # premises, not an account: "已停用" in context
     # errors, too, come in English
     bad = client.post(reverse("facilities:premises_new", args=[code]), {"address": "x", "floor_area_m2": "0",
                                                                          "year_from": "1900", "tenure": "owned"})
