@@ -265,6 +265,8 @@ def measure(args: argparse.Namespace) -> None:
           f"INSERT…SELECT {insert_select:.2f}; COPY {copy:.2f}")  # fmt: skip
     print(f"communities {summary.communities:,}; meets {summary.meets:,}, short {summary.short:,}, "
           f"no data {summary.no_data:,}")  # fmt: skip
+    print("ratio to the reference COPY (medians): "
+          + "; ".join(f"{k} {statistics.median(v) / copy:.1f}×" for k, v in times.items()))  # fmt: skip
     for name, values in times.items():
         verdict = "met" if statistics.median(values) < TARGET_S else "MISSED"
         print(f"target recompute < {TARGET_S:.0f} s, {name}: {verdict}")
