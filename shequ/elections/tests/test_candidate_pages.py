@@ -119,6 +119,9 @@ def test_roll_lookup_and_pick(frozen):
     client = login(ew.worker)
     html = client.get(_url("candidate_lookup", ew), {"q": ew.alone[3].name}).content.decode()
     assert ew.alone[3].name in html and ew.singles[3].id_number not in html
+    assert f'data-add-nominator="{ew.alone[3].pk}"' in html  # the voter's number, for the nominators field
+    proxy = client.get(_url("candidate_lookup", ew), {"q": ew.alone[3].name, "for": "proxy"}).content.decode()
+    assert ew.alone[3].name in proxy and "data-add-nominator" not in proxy
     html = client.get(_url("candidate_lookup", ew), {"pick": ew.alone[3].pk, "field": "resident_id"}).content.decode()
     assert f'value="{ew.singles[3].pk}"' in html
     assert login(ew.outsider).get(_url("candidate_lookup", ew), {"q": "单户"}).status_code == 404

@@ -47,7 +47,8 @@ class NominateForm(ServiceErrorsMixin, forms.Form):
     method = forms.ChoiceField(label=gettext_lazy("提名方式"), choices=NominationMethod.choices)
     nominator_ids = forms.CharField(
         label=gettext_lazy("提名人选民编号"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("选民联名或户代表提名时填写，用逗号或空格分隔（见选民名单“编号”列）"))
+        help_text=gettext_lazy(
+            "选民联名或户代表提名时填写选民编号，用逗号或空格分隔；也可在下方查找选民后点“加为提名人”"))
     group_code = forms.ChoiceField(label=gettext_lazy("提名的居民小组"), required=False)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
 
