@@ -15,9 +15,10 @@ from pydantic import Field
 
 from shequ.core.masking import mask_id_number
 from shequ.elections.models import Election, Objection, Voter
-from shequ.elections.selectors.common import election_get
+from shequ.elections.selectors.common import election_get, election_public_get
 from shequ.elections.selectors.roll import (
     RollDeadlines,
+    my_objections,
     objection_get,
     objection_list,
     roll_counts,
@@ -128,6 +129,7 @@ class ObjectionOut(Schema):
     answer: str
     answered_on: dt.date | None
     late: bool = Field(description="Answered after its limit")
+    online: bool = Field(description="Filed by the resident online rather than recorded by the committee")
 
     @staticmethod
     def build(o: Objection, d: RollDeadlines, day: dt.date) -> ObjectionOut:
@@ -135,8 +137,14 @@ class ObjectionOut(Schema):
             id=o.pk, kind=o.kind, filed_by_name=o.filed_by_name, subject_voter_id=o.subject_voter_id,
             subject_resident_id=o.subject_resident_id, reason=o.reason, filed_on=o.filed_on,
             answer_due=d.answer_due(o), overdue=d.overdue(o, day), decision=o.decision, answer=o.answer,
-            answered_on=o.answered_on, late=d.late(o),
+            answered_on=o.answered_on, late=d.late(o), online=o.online,
         )
+
+
+class MyObjectionIn(Schema):
+    kind: str = Field(description="omitted (I was left off) | wrong_details (my details) | wrongly_included")
+    reason: str
+    subject_voter_id: int | None = Field(None, description="wrongly_included: the voter's number on the public roll")
 
 
 class ObjectionIn(Schema):
@@ -244,6 +252,23 @@ def file_objection(request: HttpRequest, election_id: int, payload: ObjectionIn)
         filed_by_voter=payload.filed_by_voter_id,
     )
     election.refresh_from_db()
+    return Status(201, ObjectionOut.build(row, roll_deadlines(election), today()))
+
+
+@router.get("/{election_id}/objections/mine", response=list[ObjectionOut], url_name="elections_my_objections")
+def list_my_objections(request: HttpRequest, election_id: int) -> list[ObjectionOut]:
+    """A resident's own objections to the published roll, filed online, with the committee's answers."""
+    election = election_public_get(pk=election_id)
+    deadlines, day = roll_deadlines(election), today()
+    return [ObjectionOut.build(o, deadlines, day) for o in my_objections(viewer=request.user, election=election)]
+
+
+@router.post("/{election_id}/objections/mine", response={201: ObjectionOut}, url_name="elections_my_objections")
+def file_my_objection(request: HttpRequest, election_id: int, payload: MyObjectionIn) -> Status:
+    """A resident objects to the published roll online (within the rule's days after publication)."""
+    election = election_public_get(pk=election_id)
+    row = objection_services.objection_file_mine(actor=request.user, election=election, kind=payload.kind,
+                                                 reason=payload.reason, subject_voter=payload.subject_voter_id)
     return Status(201, ObjectionOut.build(row, roll_deadlines(election), today()))
 
 

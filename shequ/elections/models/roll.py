@@ -81,6 +81,8 @@ class Objection(models.Model):
                                     related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    # Filed by the resident online (recorded_by is then the resident's own account), not recorded by the committee.
+    online = models.BooleanField(_("网上提出"), default=False)
 
     class Meta:
         ordering = ["election", "filed_on", "id"]

@@ -71,13 +71,14 @@ def voter_for_resident(election: Election, resident: Any) -> Voter | None:
 
 
 def public_roll(election: Election) -> list[dict[str, Any]]:
-    """The published roll: name, sex, age on election day and group name — nothing else."""
+    """The published roll: voter number, name, sex, age on election day and group name — nothing else."""
     if election.stage == Stage.DRAFT or election.roll_published_on is None:
         raise NotFound()
     rows = list(Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
-                .order_by("group_code", "name", "id").values("name", "sex", "birth_date", "group_code"))
+                .order_by("group_code", "name", "id").values("id", "name", "sex", "birth_date", "group_code"))
     names = group_names(sorted({r["group_code"] for r in rows}))
-    return [{"name": r["name"], "sex": r["sex"], "age": age_on(r["birth_date"], election.election_day),
+    day = election.election_day
+    return [{"number": r["id"], "name": r["name"], "sex": r["sex"], "age": age_on(r["birth_date"], day),
              "group": names.get(r["group_code"], "")} for r in rows]
 
 
@@ -86,6 +87,14 @@ def objection_list(*, viewer: Any, election: Election, decision: str = "") -> Qu
     if decision in ObjectionDecision.values:
         qs = qs.filter(decision=decision)
     return qs.select_related("subject_voter", "subject_resident", "answered_by").order_by("filed_on", "id")
+
+
+def my_objections(*, viewer: Any, election: Election) -> list[Objection]:
+    """The objections the viewer filed online in this election (none for an anonymous viewer)."""
+    if not getattr(viewer, "pk", None):
+        return []
+    return list(Objection.objects.filter(election=election, online=True, recorded_by=viewer)
+                .select_related("subject_voter").order_by("filed_on", "id"))
 
 
 def objection_get(*, viewer: Any, election: Election, pk: Any) -> Objection:

@@ -31,6 +31,11 @@ def locked(election: Election, actor: Any, *, manage: bool = False) -> Election:
         policies.require_manage(actor, election.area_code)
     else:
         policies.require_run(actor, election.area_code)
+    return lock(election)
+
+
+def lock(election: Election) -> Election:
+    """The election re-read under a row lock, for a caller that has checked its actor itself."""
     return (
         Election.objects.select_for_update(of=("self",))
         .select_related("policy_version", "community")

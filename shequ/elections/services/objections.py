@@ -11,7 +11,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shequ.accounts.scope import require
 from shequ.core.errors import NotFound
+from shequ.core.roles import Perm
 from shequ.elections.deadlines import answer_due_on, objection_last_day
 from shequ.elections.eligibility import resident_eligibility
 from shequ.elections.models import (
@@ -26,7 +28,7 @@ from shequ.elections.models import (
     VoterStatus,
 )
 from shequ.elections.services import roll as roll_services
-from shequ.elections.services.common import invalid, locked, record, require_stage, today
+from shequ.elections.services.common import invalid, lock, locked, record, require_stage, today
 from shequ.registry.models import Resident
 
 OBJECTION = "elections.Objection"
@@ -52,8 +54,62 @@ def objection_file(
 ) -> Objection:
     """Record an objection received by the committee (any resident may object; the committee records it)."""
     election = locked(election, actor)
-    require_stage(election, [Stage.ROLL_PUBLISHED])
+    _check_window(election, kind, today(on))
+    filed_by_name = (filed_by_name or "").strip()
+    if not filed_by_name:
+        raise invalid("filed_by_name", _("请填写提出人。"))
+    reason = _reason(reason)
+    voter, resident = None, None
+    if kind == ObjectionKind.OMITTED:
+        if subject_resident in (None, ""):
+            raise invalid("subject_resident", _("请指明应列入选民名单的居民。"))
+        resident = _not_on_roll(election, roll_services.resident_in_area(election, subject_resident,
+                                                                          "subject_resident"))
+    else:
+        voter = _on_roll(election, subject_voter, "subject_voter")
+        resident = voter.resident
+    filer = _voter(election, filed_by_voter, "filed_by_voter") if filed_by_voter not in (None, "") else None
+    return _create(actor, election, kind=kind, filed_by_name=filed_by_name, filed_by_voter=filer, subject_voter=voter,
+                   subject_resident=resident, reason=reason, day=today(on), online=False)
+
+
+@transaction.atomic
+def objection_file_mine(
+    *, actor: Any, election: Election, kind: str, reason: str, subject_voter: Voter | int | None = None,
+    on: dt.date | None = None,
+) -> Objection:
+    """A resident's own objection, filed online: that they were left off the roll, that their details on it are
+    wrong, or that a voter of the published roll should not be on it. Lands on the committee's list like any
+    other (marked as filed online) and is answered there."""
+    require(actor, Perm.ELECTIONS_VOTE, election.area_code)
+    own = Resident.objects.filter(pk=getattr(actor, "resident_id", None) or 0).first()
+    if own is None:
+        raise invalid("resident", _("您的账号没有关联居民档案，请到社区办理。"))
+    election = lock(election)
     day = today(on)
+    _check_window(election, kind, day)
+    reason = _reason(reason)
+    mine = Voter.objects.filter(election=election, resident=own, status=VoterStatus.ON_ROLL).first()
+    voter: Voter | None = None
+    resident: Resident | None = own
+    if kind == ObjectionKind.OMITTED:
+        _not_on_roll(election, roll_services.resident_in_area(election, own.pk, "resident"))
+    elif kind == ObjectionKind.WRONG_DETAILS:
+        if mine is None:
+            raise invalid("kind", _("您不在选民名单中；如认为应当列入，请选择“应列入而未列入”。"))
+        voter = mine
+    else:
+        voter = _on_roll(election, subject_voter, "subject_voter")
+        resident = voter.resident
+    if Objection.objects.filter(election=election, online=True, recorded_by=actor, kind=kind, subject_voter=voter,
+                                decision=ObjectionDecision.PENDING).exists():
+        raise invalid("kind", _("您已提出过相同的异议，选举委员会正在处理。"), code="duplicate")
+    return _create(actor, election, kind=kind, filed_by_name=own.name, filed_by_voter=mine, subject_voter=voter,
+                   subject_resident=resident, reason=reason, day=day, online=True)
+
+
+def _check_window(election: Election, kind: str, day: dt.date) -> None:
+    require_stage(election, [Stage.ROLL_PUBLISHED])
     last = objection_last_day(election)
     assert last is not None and election.roll_published_on is not None  # published
     if day > last:
@@ -63,32 +119,41 @@ def objection_file(
         raise invalid("filed_on", _("选民名单尚未公布。"))
     if kind not in ObjectionKind.values:
         raise invalid("kind", _("请选择异议类型。"))
-    filed_by_name, reason = (filed_by_name or "").strip(), (reason or "").strip()
-    if not filed_by_name:
-        raise invalid("filed_by_name", _("请填写提出人。"))
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
     if not reason:
         raise invalid("reason", _("请填写异议理由。"))
-    voter, resident = None, None
-    if kind == ObjectionKind.OMITTED:
-        if subject_resident in (None, ""):
-            raise invalid("subject_resident", _("请指明应列入选民名单的居民。"))
-        resident = roll_services.resident_in_area(election, subject_resident, "subject_resident")
-        if Voter.objects.filter(election=election, resident=resident, status=VoterStatus.ON_ROLL).exists():
-            raise invalid("subject_resident", _("%(name)s 已在选民名单中。") % {"name": resident.name})
-    else:
-        voter = _voter(election, subject_voter, "subject_voter")
-        if voter.status != VoterStatus.ON_ROLL:
-            raise invalid("subject_voter", _("%(name)s 不在选民名单中。") % {"name": voter.name})
-        resident = voter.resident
-    filer = _voter(election, filed_by_voter, "filed_by_voter") if filed_by_voter not in (None, "") else None
+    return reason
+
+
+def _not_on_roll(election: Election, resident: Resident) -> Resident:
+    if Voter.objects.filter(election=election, resident=resident, status=VoterStatus.ON_ROLL).exists():
+        raise invalid("subject_resident", _("%(name)s 已在选民名单中。") % {"name": resident.name})
+    return resident
+
+
+def _on_roll(election: Election, subject: Voter | int | None, field: str) -> Voter:
+    voter = _voter(election, subject, field)
+    if voter.status != VoterStatus.ON_ROLL:
+        raise invalid(field, _("%(name)s 不在选民名单中。") % {"name": voter.name})
+    return voter
+
+
+def _create(
+    actor: Any, election: Election, *, kind: str, filed_by_name: str, filed_by_voter: Voter | None,
+    subject_voter: Voter | None, subject_resident: Resident | None, reason: str, day: dt.date, online: bool,
+) -> Objection:
     objection = Objection.objects.create(
-        election=election, kind=kind, filed_by_name=filed_by_name[:64], filed_by_voter=filer, subject_voter=voter,
-        subject_resident=resident, reason=reason, filed_on=day,
+        election=election, kind=kind, filed_by_name=filed_by_name[:64], filed_by_voter=filed_by_voter,
+        subject_voter=subject_voter, subject_resident=subject_resident, reason=reason, filed_on=day, online=online,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     record(actor=actor, election=election, action="objection.file", entity=OBJECTION, entity_id=objection.pk,
-           changes={"kind": kind, "filed_by_name": filed_by_name, "subject_voter": getattr(voter, "pk", None),
-                    "subject_resident": getattr(resident, "pk", None), "reason": reason, "filed_on": day.isoformat()},
+           changes={"kind": kind, "filed_by_name": filed_by_name, "subject_voter": getattr(subject_voter, "pk", None),
+                    "subject_resident": getattr(subject_resident, "pk", None), "reason": reason,
+                    "filed_on": day.isoformat(), "online": online},
            summary=filed_by_name)
     return objection
 

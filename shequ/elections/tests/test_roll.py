@@ -213,7 +213,7 @@ def test_publication_deadline(ew, day):
     assert (election.stage, election.roll_published_on) == (Stage.ROLL_PUBLISHED, last)
     assert AuditLog.objects.filter(action="roll.publish", entity_id=str(election.pk)).exists()
     assert [r["name"] for r in public_roll(election)][:1] and set(public_roll(election)[0]) == {
-        "name", "sex", "age", "group"}
+        "number", "name", "sex", "age", "group"}
 
 
 def test_published_roll_changes_only_through_objections(ew):

@@ -16,13 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from shequ.accounts.scope import viewer_scope
 from shequ.core.errors import ApplicationError, NotFound, PermissionDenied
 from shequ.core.masking import mask_id_number
+from shequ.core.roles import Perm
 from shequ.elections import policies
 from shequ.elections.models import Election, Mode, ObjectionDecision, ObjectionKind, Stage, VoterStatus
 from shequ.elections.selectors.common import election_get, election_public_get
 from shequ.elections.selectors.roll import (
     group_names,
+    my_objections,
     objection_get,
     objection_list,
     public_roll,
@@ -57,6 +60,20 @@ class ObjectionForm(ServiceErrorsMixin, forms.Form):
     subject_resident_id = forms.IntegerField(label=gettext_lazy("居民档案编号"), required=False, min_value=1,
                                              help_text=gettext_lazy("应列入而未列入时填写"))
     reason = forms.CharField(label=gettext_lazy("异议理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MyObjectionForm(ServiceErrorsMixin, forms.Form):
+    error_map = {"subject_voter": "subject_voter_id", "subject_resident": "kind", "resident": "kind",
+                 "filed_on": "kind"}
+
+    kind = forms.ChoiceField(label=gettext_lazy("异议类型"), choices=[
+        (ObjectionKind.OMITTED, gettext_lazy("我应列入选民名单而未列入")),
+        (ObjectionKind.WRONG_DETAILS, gettext_lazy("名单中我的信息有误")),
+        (ObjectionKind.WRONGLY_INCLUDED, gettext_lazy("名单中有不应列入的人")),
+    ])
+    subject_voter_id = forms.IntegerField(label=gettext_lazy("该选民的编号"), required=False, min_value=1,
+                                          help_text=gettext_lazy("仅“名单中有不应列入的人”时填写，见下表“编号”列"))
+    reason = forms.CharField(label=gettext_lazy("异议理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AnswerForm(ServiceErrorsMixin, forms.Form):
@@ -320,12 +337,41 @@ def objection_answer(request: HttpRequest, pk: int, oid: int) -> HttpResponse:
     return _objections_page(request, election, answer_forms={objection.pk: form}, status=form_status(form))
 
 
+def _public_roll_page(request: HttpRequest, election: Election, *, form: MyObjectionForm | None = None,
+                      status: int = 200) -> HttpResponse:
+    deadlines = roll_deadlines(election)
+    last = deadlines.objection_last_day
+    day = today()
+    resident = viewer_scope(request.user).has(Perm.ELECTIONS_VOTE, election.area_code)
+    context = {
+        "election": election, "rows": public_roll(election), "deadlines": deadlines,
+        "can_object": resident and election.stage == Stage.ROLL_PUBLISHED and last is not None and day <= last,
+        "mine": my_objections(viewer=request.user, election=election) if resident else [],
+        "form": form or MyObjectionForm(),
+    }
+    return render(request, "elections/roll/public.html", context, status=status)
+
+
 def public_roll_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """No login: the published roll with names, sex, age and group only."""
+    """No login: the published roll with voter numbers, names, sex, age and group only. A resident of the
+    community, logged in, may also object to it online while objections are open, and sees the answers."""
+    return _public_roll_page(request, election_public_get(pk=pk))
+
+
+@login_required
+@require_POST
+def public_roll_object(request: HttpRequest, pk: int) -> HttpResponse:
     election = election_public_get(pk=pk)
-    rows = public_roll(election)
-    return render(request, "elections/roll/public.html", {"election": election, "rows": rows,
-                                                           "deadlines": roll_deadlines(election)})
+    form = MyObjectionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        row = run_service(form, lambda: objection_services.objection_file_mine(
+            actor=request.user, election=election, kind=data["kind"], reason=data["reason"],
+            subject_voter=data["subject_voter_id"]))
+        if row is not None:
+            messages.success(request, _("您的异议已提交，选举委员会将在规定期限内答复。"))
+            return redirect("elections:public_roll", pk=election.pk)
+    return _public_roll_page(request, election, form=form, status=form_status(form))
 
 
 urlpatterns: list[URLPattern] = [
@@ -341,4 +387,5 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/objections/", objections, name="objections"),
     path("<int:pk>/objections/<int:oid>/answer/", objection_answer, name="objection_answer"),
     path("public/<int:pk>/roll/", public_roll_view, name="public_roll"),
+    path("public/<int:pk>/roll/objections/", public_roll_object, name="public_roll_object"),
 ]
