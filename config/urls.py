@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from shequ.accounts import views as account_views
-from shequ.core.api import sectioned_urls
+from shequ.core.api import api_fallback, sectioned_urls
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", sectioned_urls()),
+    re_path(r"^api/v1/", api_fallback),  # after every operation: slash variants and unknown paths
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("areas/", include("shequ.areas.urls")),
     path("registry/import/", include("shequ.registry.importing.urls")),

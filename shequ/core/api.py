@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from shequ.core.errors import ApplicationError
+from shequ.core.errors import ApplicationError, NotFound
 
 
 class SessionAuth(APIKeyCookie):
@@ -144,3 +144,22 @@ def sectioned_urls() -> tuple[list[Any], str, str]:
         groups[head].append(path(tail, view, kwargs=pattern.default_args, name=pattern.name))
     return ([path(f"{item[0]}/", include(item[1])) if isinstance(item, tuple) else item for item in out],
             app_name, namespace)
+
+
+def api_fallback(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Where no API operation matches. A path that differs from an operation's only by the trailing slash is
+    redirected to it (308: method and body kept — clients disagree about slashes); anything else is a 404 in the
+    API's error shape, not the site's HTML page."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.urls import Resolver404, resolve
+
+    other = request.path[:-1] if request.path.endswith("/") else request.path + "/"
+    try:
+        match = resolve(other)
+    except Resolver404:
+        match = None
+    if match is not None and match.func is not api_fallback:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(other + (f"?{query}" if query else ""), preserve_request=True)
+    return _error(request, 404, NotFound.code, str(NotFound().message))
+

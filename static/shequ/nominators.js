@@ -10,6 +10,6 @@ document.addEventListener("click", (event) => {
   if (!numbers.includes(number)) numbers.push(number);
   field.value = numbers.join(", ");
   const status = document.getElementById("nominator-count");
-  if (status) status.textContent = status.dataset.template.replace("%(n)s", String(numbers.length));
+  if (status) status.textContent = `${status.dataset.label}: ${numbers.length}`;
   button.setAttribute("aria-pressed", "true");
 });

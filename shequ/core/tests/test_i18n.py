@@ -87,10 +87,12 @@ def test_compiled_catalogue_matches_the_po_file():
     """django.mo is what Django reads: it must be compiled from the current django.po."""
     po = polib.pofile(str(PO_PATH))
     mo = polib.mofile(str(MO_PATH))
-    compiled = {(e.msgid, e.msgid_plural or ""): (e.msgstr, dict(e.msgstr_plural)) for e in mo if e.msgid}
+    compiled = {
+        (e.msgctxt or "", e.msgid, e.msgid_plural or ""): (e.msgstr, dict(e.msgstr_plural)) for e in mo if e.msgid
+    }
     stale = []
     for entry in _entries(po):
-        got = compiled.get((entry.msgid, entry.msgid_plural or ""))
+        got = compiled.get((entry.msgctxt or "", entry.msgid, entry.msgid_plural or ""))
         want = (entry.msgstr, {int(k): v for k, v in entry.msgstr_plural.items()})
         if got is None or (got[0], {int(k): v for k, v in got[1].items()}) != want:
             stale.append(entry.msgid)
