@@ -164,7 +164,8 @@ def _apply(actor: Any, community: Area, targets: store.Targets) -> PartitionRun:
         store.registry_release(grid, community)
         removed.append(grid.code)
         grid.delete()
-    store.subtree_stats_rebuild(community)
+    if any(moved.values()) or removed:  # counts change only when rows move between grids
+        store.subtree_stats_rebuild(community)
     store.profiles_refresh(store.community_grids(community), targets)
     proposal = _proposal(result, areas, targets)
     run = _run(community, actor, targets, result, proposal)

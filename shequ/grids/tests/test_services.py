@@ -4,6 +4,8 @@ the registry, the counts and the audit log consistent."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shequ.accounts.models import RoleAssignment
 from shequ.areas.models import Area, AreaStats, AreaTagCount, Level
@@ -99,6 +101,12 @@ def test_generate_twice_changes_nothing_more(town):
     run = services.grids_generate(actor=town.worker, community=town.community)
     assert run.summary["moved"] == {"buildings": 0, "households": 0, "residents": 0, "units": 0}
     assert list(Resident.objects.order_by("pk").values_list("pk", "area_code")) == before
+    # nothing moved: the counts are left as they are (not recounted), and they are still right
+    with CaptureQueriesContext(connection) as queries:
+        services.grids_generate(actor=town.worker, community=town.community)
+    assert not [q for q in queries.captured_queries if "areas_areastats" in q["sql"] or "areatagcount" in q["sql"]]
+    for grid in Area.objects.filter(parent=town.community, level=Level.GRID):
+        assert _counts(grid)[:3] == _recount(grid.code)
 
 
 def test_grids_no_longer_needed_are_removed_unless_referenced(world):
