@@ -146,7 +146,7 @@ def sectioned_urls() -> tuple[list[Any], str, str]:
             app_name, namespace)
 
 
-def api_fallback(request: HttpRequest, rest: str = "") -> HttpResponse:
+def api_fallback(request: HttpRequest) -> HttpResponse:
     """Where no API operation matches. A path that differs from an operation's only by the trailing slash is
     redirected to it (308: method and body kept — clients disagree about slashes); anything else is a 404 in the
     API's error shape, not the site's HTML page."""

@@ -21,6 +21,11 @@ def can_run(viewer: Any, area_code: str | None = None) -> bool:
     return viewer_scope(viewer).has(Perm.ELECTIONS_RUN, area_code)
 
 
+def can_vote(viewer: Any, area_code: str | None = None) -> bool:
+    """A resident of the area (online ballots, objections to the roll filed online)."""
+    return viewer_scope(viewer).has(Perm.ELECTIONS_VOTE, area_code)
+
+
 def can_manage(viewer: Any, area_code: str | None = None) -> bool:
     return viewer_scope(viewer).has(Perm.ELECTIONS_MANAGE, area_code)
 

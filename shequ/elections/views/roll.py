@@ -16,10 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shequ.accounts.scope import viewer_scope
 from shequ.core.errors import ApplicationError, NotFound, PermissionDenied
 from shequ.core.masking import mask_id_number
-from shequ.core.roles import Perm
 from shequ.elections import policies
 from shequ.elections.models import Election, Mode, ObjectionDecision, ObjectionKind, Stage, VoterStatus
 from shequ.elections.selectors.common import election_get, election_public_get
@@ -340,13 +338,11 @@ def objection_answer(request: HttpRequest, pk: int, oid: int) -> HttpResponse:
 def _public_roll_page(request: HttpRequest, election: Election, *, form: MyObjectionForm | None = None,
                       status: int = 200) -> HttpResponse:
     deadlines = roll_deadlines(election)
-    last = deadlines.objection_last_day
-    day = today()
-    resident = viewer_scope(request.user).has(Perm.ELECTIONS_VOTE, election.area_code)
     context = {
         "election": election, "rows": public_roll(election), "deadlines": deadlines,
-        "can_object": resident and election.stage == Stage.ROLL_PUBLISHED and last is not None and day <= last,
-        "mine": my_objections(viewer=request.user, election=election) if resident else [],
+        "can_object": policies.can_vote(request.user, election.area_code)
+        and election.stage == Stage.ROLL_PUBLISHED and deadlines.objections_open(today()),
+        "mine": my_objections(viewer=request.user, election=election),
         "form": form or MyObjectionForm(),
     }
     return render(request, "elections/roll/public.html", context, status=status)
