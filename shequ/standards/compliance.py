@@ -121,7 +121,7 @@ def _recompute(
             mark = lap("write", mark)
             rollup_after_write(
                 area_code=community.code if community else area_code, years=years, was_fresh=was_fresh,
-                touched=counts.touched,
+                touched=counts.touched, sums=counts.sums,
             )  # fmt: skip
             mark = lap("rollup", mark)
     summary.rows = len(sink)

@@ -9,12 +9,18 @@ results themselves until the next full rebuild (`rollup_rebuild`, also run by `r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Subquery
 
 from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
+
+if TYPE_CHECKING:
+    from shequ.standards.compliance_eval import Block, Rendered
 
 SUB_LENGTH = 9  # a sub-district's code: the first 9 digits of its communities' codes
 STATE_KEY = "compliance"
@@ -28,6 +34,58 @@ _INSERT = (
     "FROM {results} WHERE {where} GROUP BY substr(area_code, 1, {length}), year, rule, status, community_kind, "
     "threshold"
 )
+
+
+_COLUMNS = ("sub_code", "year", "rule", "status", "community_kind", "threshold", "n", "gap_sum", "measured_sum",
+            "absent", "zero_gap")
+RollupRow = tuple[str, int, str, int, str, Decimal | None, int, Decimal | None, Decimal | None, int, int]
+
+
+def _stored(value: Decimal | None) -> Decimal | None:
+    """The value as its numeric(14, 2) column holds it (what the writer's COPY text rounds it to)."""
+    return None if value is None else Decimal(f"{value:.2f}")
+
+
+class RollupSums:
+    """The rollup rows of the blocks a whole-table rewrite COPYs, summed as they go by: the figures `_INSERT`'s
+    GROUP BY would read back from those rows. Results are shared between communities (compliance_eval memoises
+    them), so each (sub-district, year, kind) counts its result objects and each distinct one is summed once."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int, str], Counter[Rendered]] = {}
+
+    def add(self, block: Block) -> None:
+        key = (block.code[:SUB_LENGTH], block.year, block.kind)
+        counts = self._counts.get(key)
+        if counts is None:
+            counts = self._counts[key] = Counter()
+        counts.update(block.results)
+
+    def rows(self) -> list[RollupRow]:
+        sums: dict[tuple[str, int, str, int, str, Decimal | None], list[Any]] = {}
+        stored: dict[int, tuple[Decimal | None, Decimal | None, Decimal | None]] = {}
+        for (sub, year, kind), counts in self._counts.items():
+            for result, n in counts.items():
+                values = stored.get(id(result))
+                if values is None:
+                    values = stored[id(result)] = (
+                        _stored(result.threshold), _stored(result.gap), _stored(result.measured))
+                threshold, gap, measured = values
+                key = (sub, year, result.rule, result.status, kind, threshold)
+                acc = sums.get(key)
+                if acc is None:
+                    acc = sums[key] = [0, None, None, 0, 0]
+                acc[0] += n
+                if gap is not None:
+                    acc[1] = (acc[1] or 0) + gap * n
+                if measured is not None:
+                    acc[2] = (acc[2] or 0) + measured * n
+                if not measured:
+                    acc[3] += n
+                if not gap:
+                    acc[4] += n
+        return [(*key, n, gap_sum, measured_sum, absent, zero_gap)
+                for key, (n, gap_sum, measured_sum, absent, zero_gap) in sums.items()]
 
 
 def _version() -> str:
@@ -58,14 +116,30 @@ def _mark(version: str) -> None:
     RollupState.objects.update_or_create(key=STATE_KEY, defaults={"results_version": version})
 
 
-def _refresh(prefix: str, years: Sequence[int] | None, subs: Sequence[str] | None = None) -> None:
-    """Rebuild the rollup rows under `prefix` for `years` (None: all), only of the sub-districts `subs` if given."""
+def _delete(prefix: str, years: Sequence[int] | None, subs: Sequence[str] | None = None) -> None:
     stale = ComplianceRollup.objects.filter(sub_code__startswith=prefix) if prefix else ComplianceRollup.objects.all()
     if years is not None:
         stale = stale.filter(year__in=list(years))
     if subs is not None:
         stale = stale.filter(sub_code__in=list(subs))
     stale._raw_delete(connection.alias)
+
+
+def _replace(prefix: str, years: Sequence[int], rows: Iterable[RollupRow]) -> None:
+    """The rollup rows under `prefix` for `years` become `rows` (summed while the results were written)."""
+    _delete(prefix, years)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _COLUMNS)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {quote(ComplianceRollup._meta.db_table)} ({columns}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _refresh(prefix: str, years: Sequence[int] | None, subs: Sequence[str] | None = None) -> None:
+    """Rebuild the rollup rows under `prefix` for `years` (None: all), only of the sub-districts `subs` if given."""
+    _delete(prefix, years, subs)
     where: list[str] = ["1 = 1"]
     params: list[str | int] = []
     if prefix:
@@ -91,7 +165,8 @@ def rollup_rebuild() -> None:
 
 
 def rollup_after_write(
-    *, area_code: str, years: Sequence[int], was_fresh: bool, touched: set[tuple[str, int]] | None = None
+    *, area_code: str, years: Sequence[int], was_fresh: bool, touched: set[tuple[str, int]] | None = None,
+    sums: RollupSums | None = None,
 ) -> None:
     """After the recompute replaced the results of `area_code` (a community's code, a larger area's, or "")
     for `years`: refresh the rollup rows that cover them — when the rollup was fresh and the writer says which
@@ -108,10 +183,14 @@ def rollup_after_write(
         if touched:
             _mark(_version())
         return
-    _refresh(prefix, years)
-    outside = ComplianceResult.objects.exclude(year__in=list(years))
-    if prefix:
-        outside = ComplianceResult.objects.exclude(year__in=list(years), area_code__startswith=prefix)
-    covers_all = not outside.exists()
+    if sums is not None:  # the whole table was rewritten from the scope: its rows were summed on the way
+        _replace(prefix, years, sums.rows())
+        covers_all = True
+    else:
+        _refresh(prefix, years)
+        outside = ComplianceResult.objects.exclude(year__in=list(years))
+        if prefix:
+            outside = ComplianceResult.objects.exclude(year__in=list(years), area_code__startswith=prefix)
+        covers_all = not outside.exists()
     if was_fresh or covers_all:
         _mark(_version())

@@ -26,6 +26,7 @@ from django.db import connection
 
 from shequ.standards.compliance_eval import Block, Sink
 from shequ.standards.compliance_io import bulk_insert
+from shequ.standards.compliance_rollup import RollupSums
 from shequ.standards.models import ComplianceResult
 
 # The column order of the rows written (COPY and INSERT).
@@ -56,7 +57,13 @@ CHUNK = 20000
 LOCK_KEY = 4313_0003  # pg_advisory_xact_lock key of the results table's writers
 # For this transaction only: the digest aggregate and the rollup's GROUP BY hash ~400,000 rows in memory instead
 # of sorting them on disk (the default 4 MB), and the rebuilt indexes sort in memory.
-SESSION_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL maintenance_work_mem = '256MB'")
+# The results are derived data: should the server crash just after the commit, the next recompute writes them
+# again, so the commit need not wait for its WAL to reach the disk (atomicity is unchanged).
+SESSION_SETTINGS = (
+    "SET LOCAL work_mem = '64MB'",
+    "SET LOCAL maintenance_work_mem = '256MB'",
+    "SET LOCAL synchronous_commit = off",
+)
 
 
 @dataclass
@@ -66,6 +73,8 @@ class WriteCounts:
     unchanged: int = 0
     # (community code, year) of every block deleted or written; None when the whole scope was rewritten.
     touched: set[tuple[str, int]] | None = field(default_factory=set)
+    # The rollup of the rows written, when the whole table was rewritten from the scope.
+    sums: RollupSums | None = None
 
 
 def _scope_sql(area_code: str, community_id: int | None, years: Sequence[int]) -> tuple[str, list[Any]]:
@@ -134,7 +143,8 @@ def replace_results(sink: Sink, *, area_code: str, community_id: int | None, yea
             with _indexes_rebuilt(cursor, table):
                 cursor.execute(f"TRUNCATE {table}")
                 counts.deleted, counts.unchanged, counts.touched = in_scope, 0, None
-                counts.inserted = _copy(cursor, table, sink.blocks, sink.now, freeze=True)
+                counts.sums = RollupSums()
+                counts.inserted = _copy(cursor, table, sink.blocks, sink.now, freeze=True, sums=counts.sums)
             return counts
         if share > FULL_REWRITE_SHARE:
             cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 - fixed SQL
@@ -184,9 +194,11 @@ def _indexes_rebuilt(cursor: Any, table: str) -> Iterator[None]:
             cursor.execute(index_sql)
 
 
-def _copy(cursor: Any, table: str, blocks: Sequence[Block], now: dt.datetime, *, freeze: bool) -> int:
+def _copy(
+    cursor: Any, table: str, blocks: Sequence[Block], now: dt.datetime, *, freeze: bool, sums: RollupSums | None = None
+) -> int:
     """COPY the rows of `blocks`; `freeze` when the table was truncated in this transaction (the rows are
-    written frozen: no hint-bit rewrite or freezing vacuum later)."""
+    written frozen: no hint-bit rewrite or freezing vacuum later); `sums` adds up their rollup on the way."""
     if not blocks:
         return 0
     stamp = now.isoformat()
@@ -199,6 +211,8 @@ def _copy(cursor: Any, table: str, blocks: Sequence[Block], now: dt.datetime, *,
             tail = f"\t{block.code}\t{block.kind}\t{stamp}\t{block.digest}\n"
             lines.extend([head + r.copy + tail for r in block.results])
             written += len(block.results)
+            if sums is not None:
+                sums.add(block)
             if len(lines) >= CHUNK:
                 copy.write("".join(lines))
                 lines = []

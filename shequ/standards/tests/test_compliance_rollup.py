@@ -96,3 +96,45 @@ def test_only_the_sub_districts_and_years_that_changed_are_refreshed(world):
     from_rollup, from_results = _both(world.admin, world.city)
     assert from_rollup == from_results
     assert from_rollup.by_year[2016]["operating_funds"].short >= 1
+
+
+def _rollup_rows() -> list[tuple[object, ...]]:
+    return sorted(ComplianceRollup.objects.values_list(
+        "sub_code", "year", "rule", "status", "community_kind", "threshold", "n", "gap_sum", "measured_sum",
+        "absent", "zero_gap"), key=repr)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="only PostgreSQL's whole-table rebuild sums the rollup while writing")
+def test_the_rollup_summed_while_rebuilding_equals_the_one_read_back(world):
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.areas.models import Area, AreaStats, Level
+    from shequ.standards.compliance_rollup import rollup_rebuild
+
+    ensure_loudi_policy()
+    # Four more communities of one sub-district with the same shortfalls: results shared between communities are
+    # summed once per object and multiplied by their count, which is what this compares.
+    twins = []
+    for i in range(3, 7):
+        twin = Area.objects.create(code=f"43130200100{i}", name=f"同样社区{i}", level=Level.COMMUNITY,
+                                   parent=world.subdistrict, urban_rural_class="111", community_kind="central_urban")
+        AreaStats.objects.create(area=twin)
+        twins.append(twin)
+    for community in (world.community, *twins):
+        add_premises(community, area="380.25", year_from=2012)
+        add_households(community, 450)
+        add_fund(community, 2016, "150000")
+    add_premises(world.community2, area="650.5", year_from=2014)
+    add_households(world.community_b, 1210)
+    add_fund(world.community, 2017, "260000.55")
+    with CaptureQueriesContext(connection) as queries:
+        compliance_recompute(actor=None, area_code="", years=YEARS)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any(q.startswith("TRUNCATE") for q in sql)  # the rebuild path
+    assert not any(q.startswith("INSERT INTO \"standards_compliancerollup\"") for q in sql)  # summed, not read
+    summed = _rollup_rows()
+    assert rollup_fresh() and len(summed) > 20
+    assert any(row[6] > 1 and row[7] for row in summed)  # a gap shared by several communities
+    assert any(row[6] > 1 and row[10] == row[6] and row[7] == 0 for row in summed)  # zero gaps, not missing ones
+    rollup_rebuild()  # the GROUP BY over the stored rows
+    assert _rollup_rows() == summed
