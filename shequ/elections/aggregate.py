@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count
 
 from shequ.elections.counting import CandidateVotes, RoundInput
+from shequ.elections.kinship import kin_pairs
 from shequ.elections.models import BallotBox, BoxTally, Candidate, CandidateStatus, OnlineBallot, Round
 
 
@@ -119,9 +120,10 @@ def round_input(
     person: Callable[[str], Any] | None = None,
 ) -> RoundInput:
     """What `counting.count_round` decides on: the figures, the round's formal candidates (or `candidates`) and
-    write-ins, and what earlier rounds of the same election already decided (women elected, households of
-    those elected). `person(name)` identifies a write-in (an object with `sex` and `household_id`, or None), so
-    the women and close-relatives rules see who was written in."""
+    write-ins, and what earlier rounds of the same election already decided (women elected, the residents
+    elected). `person(name)` identifies a write-in (an object with `sex` and `resident_id`, or None), so the women
+    and close-relatives rules see who was written in. The close relatives among all of these people (registry and
+    declared, `kinship.kin_pairs`) are found here, once for the round."""
     if candidates is None:
         candidates = list(Candidate.objects.filter(round=round_, status=CandidateStatus.FORMAL)
                           .order_by("position", "id"))
@@ -130,26 +132,28 @@ def round_input(
         for_, against, abstain = figures.of(c.pk)
         votes.append(CandidateVotes(
             key=str(c.pk), seat=c.seat, name=c.name, votes_for=for_, votes_against=against,
-            votes_abstain=abstain, female=c.sex == "F", household_id=c.household_id,
+            votes_abstain=abstain, female=c.sex == "F", resident_id=c.resident_id,
         ))
     for seat, names in sorted(figures.write_ins.items()):
         for name, n in sorted(names.items()):
             who = person(name) if person is not None else None
             votes.append(CandidateVotes(
                 key=write_in_key(seat, name), seat=seat, name=name, votes_for=int(n), write_in=True,
-                female=bool(who and who.sex == "F"), household_id=who.household_id if who else None,
+                female=bool(who and who.sex == "F"), resident_id=who.resident_id if who else None,
             ))
     earlier = Candidate.objects.filter(election_id=round_.election_id, round__number__lt=round_.number,
-                                       elected=True).values_list("sex", "household_id")
+                                       elected=True).values_list("sex", "resident_id")
     women_before = 0
-    households_before: set[int] = set()
-    for sex, household_id in earlier:
+    elected_before: set[int] = set()
+    for sex, resident_id in earlier:
         women_before += sex == "F"
-        if household_id is not None:
-            households_before.add(household_id)
+        if resident_id is not None:
+            elected_before.add(resident_id)
+    people = elected_before | {v.resident_id for v in votes if v.resident_id is not None}
+    kin = kin_pairs(community_id=round_.election.community_id, resident_ids=people)
     return RoundInput(
         kind=round_.kind, seats={k: int(v) for k, v in (round_.seats or {}).items()}, registered=registered,
         voted=figures.ballots_issued, returned=figures.ballots_returned, invalid=figures.invalid_ballots,
         candidates=votes, women_elected_before=women_before,
-        households_elected_before=frozenset(households_before),
+        elected_before=frozenset(elected_before), kin=kin,
     )

@@ -3,16 +3,32 @@
 `count_round` takes the totals of a round (paper tallies and online ballots already summed by
 `elections.aggregate`) and the parameters of the election's rule version, and decides validity, the threshold,
 who is elected for each seat kind, what is left unfilled, ties at the cut-off, close relatives and the women rule.
+Close relatives are the pairs of residents in `RoundInput.kin` (registry-derived and declared, computed once per
+round by `elections.kinship.kin_pairs`); one person is never kin to themselves, but cannot take two seats either.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import combinations
 
 from shequ.elections.rules import number, ratio
 from shequ.standards.policy import Params
+
+# Unordered pairs of resident ids that are close relatives (elections.kinship.kin_pairs).
+KinPairs = frozenset[frozenset[int]]
+
+
+def are_kin(a: int, b: int, kin: KinPairs) -> bool:
+    """True when residents `a` and `b` may not both be elected: close relatives, or the same person twice."""
+    return a == b or frozenset((a, b)) in kin
+
+
+def kin_of_any(person: int, others: Iterable[int], kin: KinPairs) -> bool:
+    return any(are_kin(person, other, kin) for other in others)
 
 
 @dataclass(frozen=True)
@@ -24,7 +40,7 @@ class CandidateVotes:
     votes_against: int = 0
     votes_abstain: int = 0
     female: bool = False
-    household_id: int | None = None  # close relatives are, as far as the registry shows, members of one household
+    resident_id: int | None = None  # the registry resident (None: a write-in nobody could identify)
     write_in: bool = False
 
 
@@ -38,7 +54,8 @@ class RoundInput:
     invalid: int  # invalid ballots among `returned`
     candidates: list[CandidateVotes]
     women_elected_before: int = 0  # women elected in earlier rounds of the same election
-    households_elected_before: frozenset[int] = frozenset()  # households of those elected in earlier rounds
+    elected_before: frozenset[int] = frozenset()  # residents elected in earlier rounds of the same election
+    kin: KinPairs = frozenset()  # pairs of residents who are close relatives (近亲属)
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,7 @@ class Elected:
 @dataclass
 class RoundOutcome:
     valid: bool
-    void_reason: str = ""  # "", "turnout" (too few voted) or "ballots_exceed_voters"
+    void_reason: str = ""  # "", "turnout" (too few voted), "ballots_exceed_voters" or "voters_exceed_roll"
     threshold_votes: int = 0  # the fewest "for" votes that elect in this round
     threshold_rule: str = ""  # "more_than_half"-style description key: "more_than" or "at_least"
     elected: list[Elected] = field(default_factory=list)
@@ -90,6 +107,10 @@ def void_reason(data: RoundInput, values: Params) -> str:
     """"" when the round is valid; else why it is void."""
     if data.returned > data.voted:
         return "ballots_exceed_voters"
+    # Paper ballots issued and online ballots together can only exceed the roll if someone voted twice (in the
+    # booth and online) or ballots were issued to people not on it: the round cannot stand.
+    if data.voted > data.registered:
+        return "voters_exceed_roll"
     # Valid only when strictly more than the ratio voted: exactly one half is void.
     if Fraction(data.voted) <= ratio(values, "turnout") * data.registered:
         return "turnout"
@@ -142,7 +163,7 @@ def count_round(data: RoundInput, values: Params) -> RoundOutcome:
             winners[kind], tied[kind] = _fill(pool, data.seats[kind])
         if not block:
             break
-        newly = _relatives_to_block(winners, tied, data.households_elected_before)
+        newly = _relatives_to_block(winners, tied, data.elected_before, data.kin)
         if not newly:
             break
         blocked |= newly
@@ -160,8 +181,9 @@ def count_round(data: RoundInput, values: Params) -> RoundOutcome:
     elected_keys = {e.key for e in outcome.elected}
     chosen = [c for c in data.candidates if c.key in elected_keys]
     if not block:
-        households = [c.household_id for c in chosen if c.household_id is not None]
-        clash = len(households) != len(set(households)) or bool(set(households) & data.households_elected_before)
+        people = [c.resident_id for c in chosen if c.resident_id is not None]
+        clash = any(are_kin(a, b, data.kin) for a, b in combinations(people, 2)) or any(
+            kin_of_any(p, data.elected_before, data.kin) for p in people)
         if clash:
             outcome.warnings.append("close_relatives")
     women = data.women_elected_before + sum(1 for c in chosen if c.female)
@@ -171,21 +193,22 @@ def count_round(data: RoundInput, values: Params) -> RoundOutcome:
 
 
 def _relatives_to_block(
-    winners: dict[str, list[CandidateVotes]], tied: dict[str, list[CandidateVotes]], before: frozenset[int]
+    winners: dict[str, list[CandidateVotes]], tied: dict[str, list[CandidateVotes]], before: frozenset[int],
+    kin: KinPairs,
 ) -> set[str]:
     """Keys to block: of relatives among the winners the ones with fewer votes, any winner related to someone
     elected in an earlier round, and tied candidates who could not serve beside a relative already elected."""
     everyone = sorted((c for group in winners.values() for c in group), key=_order)
-    kept: set[int] = set(before)
+    kept: list[int] = list(before)
     newly: set[str] = set()
     for candidate in everyone:
-        household = candidate.household_id
-        if household is None:
+        person = candidate.resident_id
+        if person is None:
             continue
-        if household in kept:
+        if kin_of_any(person, kept, kin):
             newly.add(candidate.key)
         else:
-            kept.add(household)
+            kept.append(person)
     for group in tied.values():
-        newly |= {c.key for c in group if c.household_id is not None and c.household_id in kept}
+        newly |= {c.key for c in group if c.resident_id is not None and kin_of_any(c.resident_id, kept, kin)}
     return newly

@@ -27,6 +27,7 @@ from shequ.elections.models import (
     Campaign,
     Candidate,
     CandidateStatus,
+    DeclaredKinship,
     Election,
     NominationMethod,
     Round,
@@ -35,7 +36,7 @@ from shequ.elections.models import (
     Voter,
     VoterStatus,
 )
-from shequ.elections.rules import election_params, number
+from shequ.elections.rules import election_params, items, number
 from shequ.registry.models import Resident
 
 CAMPAIGN_NAME = "娄底市第十二届社区居民委员会换届选举"
@@ -103,11 +104,13 @@ def demo_anchor(today: dt.date | None = None) -> dt.date:
 
 
 def elections_demo_wipe(*, city_code: str) -> None:
-    """Remove the city's elections, the demo campaign and the disclosure entries of its communities (the record
-    starts again with the rebuilt demo: a `reset` audit row per community tells the verification so)."""
+    """Remove the city's elections and declared kinships, the demo campaign and the disclosure entries of its
+    communities (the record starts again with the rebuilt demo: a `reset` audit row per community tells the
+    verification so)."""
     elections = Election.objects.filter(area_code__startswith=city_code)
     elections.update(repeat_of=None)
     elections.delete()
+    DeclaredKinship.objects.filter(area_code__startswith=city_code).delete()  # they hold on to the communities
     Campaign.objects.filter(area_code=city_code, name=CAMPAIGN_NAME).delete()
     entries = Disclosure.objects.filter(area_code__startswith=city_code)
     codes = sorted(set(entries.values_list("area_code", flat=True)))
@@ -185,7 +188,7 @@ def _nominees(election: Election, wanted: int, women_min: int) -> list[Voter]:
 
 def nominate_step(actors: Actors, election: Election, days: dict[str, dt.date]) -> list[Candidate]:
     """Candidates for each seat, each the rule's minimum margin above the seats: jointly nominated by voters
-    where the roll is large enough, otherwise self-nominated."""
+    where the roll is large enough and the rule allows it, otherwise by a residents' group, else self-nominated."""
     from shequ.elections.services.nomination import candidate_nominate
 
     values = election_params(election)
@@ -194,7 +197,16 @@ def nominate_step(actors: Actors, election: Election, days: dict[str, dt.date]) 
     joint = number(values, "nomination_joint_voters_min")
     nominators = list(Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
                       .exclude(pk__in=[p.pk for p in people]).order_by("pk").values_list("pk", flat=True)[:joint])
-    method = NominationMethod.VOTERS_JOINTLY if len(nominators) >= joint else NominationMethod.SELF
+    allowed = items(values, "nomination_methods")
+    group = election.area_code if election.group_id else (
+        Area.objects.filter(parent_id=election.community_id, level=Level.GRID).order_by("code")
+        .values_list("code", flat=True).first() or "")
+    if NominationMethod.VOTERS_JOINTLY in allowed and len(nominators) >= joint:
+        method = NominationMethod.VOTERS_JOINTLY
+    elif NominationMethod.RESIDENT_GROUPS in allowed and group:
+        method = NominationMethod.RESIDENT_GROUPS
+    else:
+        method = NominationMethod.SELF
     out: list[Candidate] = []
     for seat in (SeatKind.DIRECTOR, SeatKind.DEPUTY, SeatKind.MEMBER):
         for _ in range(wanted.get(seat, 0)):
@@ -204,7 +216,8 @@ def nominate_step(actors: Actors, election: Election, days: dict[str, dt.date]) 
             out.append(candidate_nominate(actor=actors.runner, election=election, resident=person.resident_id,
                                           seat=seat, method=method,
                                           nominator_ids=nominators if method == NominationMethod.VOTERS_JOINTLY
-                                          else (), on=days["nominate"]))
+                                          else (), group_code=group if method == NominationMethod.RESIDENT_GROUPS
+                                          else "", on=days["nominate"]))
     return out
 
 

@@ -2,7 +2,8 @@
 
 An election is judged by the version in force on its election day (`standards.policy.version_on`), found once
 when the election is created or its day changes and kept on `Election.policy_version`. Ratios are stored as a
-numerator and a denominator so that "at least one third" is exact.
+numerator and a denominator so that "at least one third" is exact; lists (the nomination methods allowed) are
+"items" parameters, as in the standards app.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationFailed
+from shequ.elections.models.campaign import Body
 from shequ.standards.models import PolicyVersion
 from shequ.standards.policy import Params, params, version_on
 
@@ -55,6 +57,7 @@ PARAM_KINDS: dict[str, str] = {
     "second_round_den": "count",
     "proxy_max": "count",
     "mobile_box_staff_min": "count",
+    "nomination_methods": "items",  # the ways a candidate may be nominated (elections.NominationMethod values)
 }
 
 
@@ -68,8 +71,14 @@ def version_for_election(area_code: str, election_day: dt.date) -> PolicyVersion
 
 
 def election_params(election: object) -> Params:
-    """The parameters of the election's rule version (Decimals for numbers)."""
-    return params(getattr(election, "policy_version", None))
+    """The parameters of the election's rule version (Decimals for numbers). The women rule is the residents'
+    committee's (the Organic Law's "妇女成员"): a group leader's, supervision committee's or council's election
+    by the same machinery does not have to put a woman on its list or among those elected."""
+    values = params(getattr(election, "policy_version", None))
+    body = getattr(election, "body", "")
+    if body and body != Body.RESIDENTS_COMMITTEE and "women_min" in values:
+        values = {**values, "women_min": Decimal(0)}
+    return values
 
 
 def number(values: Params, key: str) -> int:
@@ -78,6 +87,14 @@ def number(values: Params, key: str) -> int:
     if not isinstance(value, Decimal):
         raise ValidationFailed(_("选举规则缺少参数 %(key)s。") % {"key": key}, code="policy_incomplete")
     return int(value)
+
+
+def items(values: Params, key: str) -> list[str]:
+    """A list parameter (kind "items"); a version lacking it is a policy error, not a user error."""
+    value = values.get(key)
+    if not isinstance(value, list):
+        raise ValidationFailed(_("选举规则缺少参数 %(key)s。") % {"key": key}, code="policy_incomplete")
+    return list(value)
 
 
 def ratio(values: Params, key: str) -> Fraction:

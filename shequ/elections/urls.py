@@ -1,6 +1,6 @@
 """Election pages: each part of the procedure has its views module with its own `urlpatterns`."""
 
-from shequ.elections.views import candidates, overview, results, roll, tally, vote
+from shequ.elections.views import candidates, kinship, overview, results, roll, tally, vote
 
 app_name = "elections"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     *overview.urlpatterns,
     *roll.urlpatterns,
     *candidates.urlpatterns,
+    *kinship.urlpatterns,
     *tally.urlpatterns,
     *results.urlpatterns,
 ]

@@ -123,6 +123,7 @@ def _seed_migration_data() -> None:
     importlib.import_module("shequ.registry.migrations.0002_default_tags").forwards(apps, None)
     importlib.import_module("shequ.standards.migrations.0002_loudi_policy").forwards(apps, None)
     importlib.import_module("shequ.elections.migrations.0002_election_rules").forwards(apps, None)
+    importlib.import_module("shequ.elections.migrations.0006_nomination_methods_rule").forwards(apps, None)
     ensure_seed()
 
 

@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from shequ.elections.api import candidates, overview, results, roll, tally, vote
+from shequ.elections.api import candidates, kinship, overview, public, results, roll, tally, vote
 
 router = Router(tags=["elections"])
-for _module in (overview, roll, candidates, tally, vote, results):
+for _module in (overview, roll, candidates, kinship, tally, vote, results, public):
     router.add_router("", _module.router)

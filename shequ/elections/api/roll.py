@@ -48,6 +48,7 @@ class VoterOut(Schema):
     source: str
     note: str
     id_number: str = Field(description="Masked: 4313**********1234")
+    voted_online: bool = Field(False, description="Has voted online in the latest round: no paper ballot for them")
 
     @staticmethod
     def build(v: Voter) -> VoterOut:
@@ -56,6 +57,7 @@ class VoterOut(Schema):
             household_id=v.household_id, group_code=v.group_code, status=v.status,
             exclusion_reason=v.exclusion_reason, source=v.source, note=v.note,
             id_number=mask_id_number(v.resident.id_number) if v.resident_id and v.resident else "",
+            voted_online=bool(getattr(v, "voted_online", False)),
         )
 
 
@@ -63,6 +65,7 @@ class RollFilters(Schema):
     status: str = ""
     q: str = ""
     group: str = ""
+    voted: str = Field("", description="online: voted online in the latest round; not_online: not")
     page: int = 1
     page_size: int = 50
 
@@ -168,7 +171,8 @@ def _election(request: HttpRequest, election_id: int) -> Election:
 @router.get("/{election_id}/roll", response=RollPage, url_name="elections_roll")
 def list_roll(request: HttpRequest, election_id: int, filters: Query[RollFilters]) -> RollPage:
     election = _election(request, election_id)
-    qs = roll_list(viewer=request.user, election=election, status=filters.status, q=filters.q, group=filters.group)
+    qs = roll_list(viewer=request.user, election=election, status=filters.status, q=filters.q, group=filters.group,
+                   voted=filters.voted)
     page = paginate(qs, filters.page, filters.page_size, big_ordering=None)
     return RollPage(**PageMeta.of(page), stage=election.stage, counts=roll_counts(election),
                     results=[VoterOut.build(v) for v in page.object_list])

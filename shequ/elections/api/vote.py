@@ -51,23 +51,12 @@ class ReceiptOut(Schema):
     receipt: str
 
 
-class ReceiptMarkOut(Schema):
-    candidate_id: int
-    name: str
-    seat: str
-    seat_label: str
-    choice: str
-    choice_label: str
-
-
 class ReceiptCheckOut(Schema):
     election_id: int
     election: str
     round: int
     round_status: str
     counted: bool
-    marks: list[ReceiptMarkOut]
-    write_ins: dict[str, list[str]]
 
 
 @router.get("/{election_id}/ballot", response=BallotOut, url_name="elections_ballot")

@@ -16,6 +16,7 @@ from shequ.elections.models.campaign import (
     Stage,
 )
 from shequ.elections.models.candidates import Candidate, CandidateStatus, Nomination, NominationMethod
+from shequ.elections.models.kinship import DeclaredKinship, KinRelation
 from shequ.elections.models.roll import (
     Objection,
     ObjectionDecision,
@@ -28,8 +29,8 @@ from shequ.elections.models.roll import (
 from shequ.elections.models.voting import BallotBox, BoxKind, BoxTally, OnlineBallot, OnlineVoteMark, TallySheet
 
 __all__ = [
-    "BallotBox", "Body", "BoxKind", "BoxTally", "Campaign", "Candidate", "CandidateStatus", "Election", "Mode",
-    "Nomination", "NominationMethod", "Objection", "ObjectionDecision", "ObjectionKind", "OnlineBallot",
-    "OnlineVoteMark", "Proxy", "Round", "RoundKind", "RoundStatus", "SeatKind", "Stage", "TallySheet", "Voter",
-    "VoterSource", "VoterStatus",
+    "BallotBox", "Body", "BoxKind", "BoxTally", "Campaign", "Candidate", "CandidateStatus", "DeclaredKinship",
+    "Election", "KinRelation", "Mode", "Nomination", "NominationMethod", "Objection", "ObjectionDecision",
+    "ObjectionKind", "OnlineBallot", "OnlineVoteMark", "Proxy", "Round", "RoundKind", "RoundStatus", "SeatKind",
+    "Stage", "TallySheet", "Voter", "VoterSource", "VoterStatus",
 ]

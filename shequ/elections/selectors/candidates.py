@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -14,6 +15,7 @@ from shequ.core.errors import NotFound
 from shequ.elections import policies
 from shequ.elections.deadlines import nomination_last_day
 from shequ.elections.eligibility import age_on
+from shequ.elections.kinship import kin_pairs
 from shequ.elections.models import (
     Candidate,
     CandidateStatus,
@@ -157,14 +159,13 @@ class PublicationCheck:
     margins: MarginStatus
 
 
-def _relatives(election: Election) -> list[list[Candidate]]:
-    """Formal candidates sharing a household (close relatives by the registry), in groups of two or more."""
-    by_household: dict[int, list[Candidate]] = {}
-    for row in Candidate.objects.filter(round__election=election, round__number=1, status=CandidateStatus.FORMAL,
-                                        household_id__isnull=False).order_by("id"):
-        assert row.household_id is not None
-        by_household.setdefault(row.household_id, []).append(row)
-    return [group for group in by_household.values() if len(group) > 1]
+def _relatives(election: Election) -> list[tuple[Candidate, Candidate]]:
+    """Pairs of formal candidates who are close relatives (registry-derived or declared, `kinship.kin_pairs`)."""
+    rows = list(Candidate.objects.filter(round__election=election, round__number=1, status=CandidateStatus.FORMAL,
+                                         resident_id__isnull=False).order_by("id"))
+    kin = kin_pairs(community_id=election.community_id, resident_ids=[r.resident_id for r in rows if r.resident_id])
+    return [(a, b) for a, b in combinations(rows, 2)
+            if a.resident_id and b.resident_id and frozenset((a.resident_id, b.resident_id)) in kin]
 
 
 def publication_check(election: Election, day: dt.date) -> PublicationCheck:
@@ -190,13 +191,13 @@ def publication_check(election: Election, day: dt.date) -> PublicationCheck:
         errors["women"] = [_("正式候选人中妇女至少应有 %(min)s 人，现有 %(n)s 人。") % {
             "min": margins.women_min, "n": margins.women}]
     block = number(values, "close_relatives_block") == 1
-    for group in _relatives(election):
-        names = "、".join(c.name for c in group)
+    for pair in _relatives(election):
+        names = "、".join(c.name for c in pair)
         if block:
             errors.setdefault("relatives", []).append(
-                _("%(names)s 为同一户的近亲属，按规则不能同时作为正式候选人。") % {"names": names})
+                _("%(names)s 为近亲属，按规则不能同时作为正式候选人。") % {"names": names})
         else:
-            warnings.append(_("%(names)s 为同一户的近亲属，请注意不得同时当选。") % {"names": names})
+            warnings.append(_("%(names)s 为近亲属，请注意不得同时当选。") % {"names": names})
     pending = Candidate.objects.filter(round__election=election, round__number=1,
                                        status=CandidateStatus.NOMINATED).count()
     if pending:
@@ -213,29 +214,35 @@ def publication_check(election: Election, day: dt.date) -> PublicationCheck:
 @dataclass
 class PublicCandidate:
     name: str
-    sex: str
+    sex: str  # the label (男 / 女), as the page shows it
     age: int | None
     birth_year: int | None
     seat: str
     seat_label: str
     incumbent: bool
+    ballot_position: int = 0  # 1, 2, … within the seat kind, in ballot order (the page's 序号)
+    sex_code: str = ""  # M / F (registry.Sex)
 
 
 def public_candidates(election: Election) -> list[PublicCandidate]:
-    """The formal candidates once published: name, sex, age on election day, seat, incumbent — nothing else.
-    NotFound before publication."""
+    """The formal candidates once published, by seat kind (director, deputy, member) and ballot order: name, sex,
+    age on election day, seat, incumbent and the position on the seat's ballot — nothing else. NotFound before
+    publication."""
     if election.stage not in PUBLISHED_STAGES:
         raise NotFound()
     rows = Candidate.objects.filter(round__election=election, round__number=1, status=CandidateStatus.FORMAL)
-    return [
-        PublicCandidate(
+    seen: dict[str, int] = {}
+    out: list[PublicCandidate] = []
+    for c in rows.order_by("position", "id"):
+        seen[c.seat] = seen.get(c.seat, 0) + 1
+        out.append(PublicCandidate(
             name=c.name, sex=str(Sex(c.sex).label) if c.sex in Sex.values else "",
             age=age_on(c.birth_date, election.election_day) if c.birth_date else None,
             birth_year=c.birth_date.year if c.birth_date else None, seat=c.seat, seat_label=str(SeatKind(c.seat).label),
-            incumbent=c.incumbent,
-        )
-        for c in rows.order_by("position", "id")
-    ]
+            incumbent=c.incumbent, ballot_position=seen[c.seat], sex_code=c.sex if c.sex in Sex.values else "",
+        ))
+    seats = list(SeatKind.values)
+    return sorted(out, key=lambda p: (seats.index(p.seat), p.ballot_position))
 
 
 # -- the roll, looked up by name for the forms ------------------------------------------------------------------

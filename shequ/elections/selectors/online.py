@@ -189,14 +189,3 @@ def my_elections(*, viewer: Any) -> list[MyElection]:
             open=e.stage == Stage.VOTING and r is not None and r.status == RoundStatus.OPEN,
         ))
     return rows
-
-
-def receipt_rows(round_: Round, marks: str) -> list[dict[str, Any]]:
-    """The marks of a stored ballot next to the candidates they were cast for."""
-    labels = {"F": _("赞成"), "A": _("反对"), "N": _("弃权")}
-    rows = []
-    for c in ballot_candidates(round_):
-        choice = marks[c.position] if c.position < len(marks) else "N"
-        rows.append({"candidate_id": c.pk, "name": c.name, "seat": c.seat, "seat_label": str(SeatKind(c.seat).label),
-                     "choice": choice, "choice_label": str(labels.get(choice, choice))})
-    return rows

@@ -91,7 +91,7 @@ def round_notes(result: dict[str, Any], by_id: dict[Any, Candidate]) -> list[str
     if "women" in warnings:
         notes.append(_("当选成员中妇女人数少于规则要求：法律要求居民委员会成员中应当有妇女成员。"))
     if "close_relatives" in warnings:
-        notes.append(_("当选成员中有近亲属（同一户），按规则予以提示。"))
+        notes.append(_("当选成员中有近亲属，按规则予以提示。"))
     if result.get("next_round"):
         notes.append(_("已安排第 %(n)s 轮另行选举。") % {"n": result["next_round"]})
     return notes

@@ -7,21 +7,43 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from shequ.areas.models import Area
 from shequ.core.errors import NotFound
 from shequ.elections.deadlines import objection_last_day, roll_publish_by
 from shequ.elections.eligibility import age_on
-from shequ.elections.models import Election, Objection, ObjectionDecision, Stage, Voter, VoterStatus
+from shequ.elections.models import (
+    Election,
+    Objection,
+    ObjectionDecision,
+    OnlineVoteMark,
+    Round,
+    Stage,
+    Voter,
+    VoterStatus,
+)
 from shequ.elections.rules import election_params, number
 from shequ.elections.selectors.common import _pk, election_scope
 
+VOTED_FILTERS = ("online", "not_online")
+
+
+def _latest_round_id(election: Election) -> int | None:
+    return Round.objects.filter(election=election).order_by("-number").values_list("pk", flat=True).first()
+
 
 def roll_list(
-    *, viewer: Any, election: Election, status: str = "", q: str = "", group: str = "",
+    *, viewer: Any, election: Election, status: str = "", q: str = "", group: str = "", voted: str = "",
 ) -> QuerySet[Voter]:
+    """The roll as the viewer may see it; each voter's `voted_online` (a mark in the latest round) is what the
+    polling station checks before it hands out a paper ballot. `voted`: "online" or "not_online" filters on it."""
     qs = Voter.objects.filter(election_scope(viewer, field="election__area_code"), election=election)
+    round_id = _latest_round_id(election)
+    marks = OnlineVoteMark.objects.filter(round_id=round_id or 0, voter_id=OuterRef("pk"))
+    qs = qs.annotate(voted_online=Exists(marks))
+    if voted in VOTED_FILTERS:
+        qs = qs.filter(voted_online=voted == "online")
     if status in VoterStatus.values:
         qs = qs.filter(status=status)
     text = (q or "").strip()
@@ -46,7 +68,7 @@ def group_names(codes: list[str]) -> dict[str, str]:
 
 
 def roll_counts(election: Election) -> dict[str, Any]:
-    """On the roll, excluded, and the on-roll voters by group and by sex."""
+    """On the roll, excluded, voted online in the latest round, and the on-roll voters by group and by sex."""
     rows = Voter.objects.filter(election=election).values("status").annotate(n=Count("id"))
     by_status = {r["status"]: r["n"] for r in rows}
     on_roll = Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
@@ -59,6 +81,7 @@ def roll_counts(election: Election) -> dict[str, Any]:
         "by_group": [{"code": g["group_code"], "name": names.get(g["group_code"], ""), "count": g["n"]}
                      for g in groups],
         "by_sex": {"M": by_sex.get("M", 0), "F": by_sex.get("F", 0)},
+        "voted_online": OnlineVoteMark.objects.filter(round_id=_latest_round_id(election) or 0).count(),
     }
 
 
@@ -70,16 +93,26 @@ def voter_for_resident(election: Election, resident: Any) -> Voter | None:
     return Voter.objects.filter(election=election, resident_id=pk, status=VoterStatus.ON_ROLL).first()
 
 
-def public_roll(election: Election) -> list[dict[str, Any]]:
-    """The published roll: voter number, name, sex, age on election day and group name — nothing else."""
+def public_roll_voters(election: Election) -> QuerySet[Voter]:
+    """The voters of the published roll in its published order; NotFound while the roll is not published."""
     if election.stage == Stage.DRAFT or election.roll_published_on is None:
         raise NotFound()
-    rows = list(Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL)
-                .order_by("group_code", "name", "id").values("id", "name", "sex", "birth_date", "group_code"))
+    return Voter.objects.filter(election=election, status=VoterStatus.ON_ROLL).order_by("group_code", "name", "id")
+
+
+def public_roll_rows(election: Election, voters: QuerySet[Voter]) -> list[dict[str, Any]]:
+    """Rows of the published roll (from `public_roll_voters`, or a page of it): voter number, name, sex, age on
+    election day and group name — nothing else."""
+    rows = list(voters.values("id", "name", "sex", "birth_date", "group_code"))
     names = group_names(sorted({r["group_code"] for r in rows}))
     day = election.election_day
     return [{"number": r["id"], "name": r["name"], "sex": r["sex"], "age": age_on(r["birth_date"], day),
              "group": names.get(r["group_code"], "")} for r in rows]
+
+
+def public_roll(election: Election) -> list[dict[str, Any]]:
+    """The whole published roll (the public page); NotFound while it is not published."""
+    return public_roll_rows(election, public_roll_voters(election))
 
 
 def objection_list(*, viewer: Any, election: Election, decision: str = "") -> QuerySet[Objection]:

@@ -1,8 +1,9 @@
 """Nomination (提名) and the formal candidate list (正式候选人名单), issue 4 §3.
 
 Nominations are taken while the roll is frozen and until the deadline (election day minus the rule's
-`candidates_publish_days_before`); the committee then marks each nominee formal, withdrawn or rejected and
-publishes the list, which is checked against the rule's margins, the women rule and the close-relatives rule.
+`candidates_publish_days_before`), by the ways the rule's `nomination_methods` allows; the committee then marks
+each nominee formal, withdrawn or rejected and publishes the list, which is checked against the rule's margins, the
+women rule and the close-relatives rule (close relatives: `elections.kinship`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from shequ.areas.models import Area, Level
 from shequ.core.errors import ValidationFailed
 from shequ.elections.eligibility import resident_eligibility
 from shequ.elections.models import (
+    Body,
     Candidate,
     CandidateStatus,
     Election,
@@ -31,7 +33,7 @@ from shequ.elections.models import (
     VoterSource,
     VoterStatus,
 )
-from shequ.elections.rules import election_params, number
+from shequ.elections.rules import election_params, items, number
 from shequ.elections.selectors.candidates import nomination_deadline, publication_check
 from shequ.elections.services.common import invalid, locked, record, require_stage, set_stage, today
 from shequ.registry.models import Household, Resident
@@ -130,6 +132,15 @@ def _nominators(
     """Validated (nominator voter ids, group code) for one nomination."""
     if method not in NominationMethod.values:
         raise invalid("method", _("未知的提名方式。"))
+    allowed = items(election_params(election), "nomination_methods")
+    if method not in allowed:
+        labels = "、".join(str(label) for value, label in NominationMethod.choices if value in allowed) or "—"
+        raise invalid(
+            "method",
+            _("本次选举适用的选举规则不允许“%(method)s”；允许的提名方式：%(allowed)s。")
+            % {"method": NominationMethod(method).label, "allowed": labels},
+            code="method_not_allowed",
+        )
     if method == NominationMethod.SELF:
         return ([voter.pk] if voter is not None else []), ""
     if method == NominationMethod.RESIDENT_GROUPS:
@@ -147,9 +158,13 @@ def _nominators(
     return ids, ""
 
 
-def _is_incumbent(resident: Resident, day: dt.date) -> bool:
+def _is_incumbent(election: Election, resident: Resident, day: dt.date) -> bool:
+    """A member of the outgoing body. The staff register holds the residents' committee only: a committee member
+    standing for the supervision committee, the council or a group leadership is no incumbent of that body."""
     from shequ.governance.models import CommitteeKind, Worker
 
+    if election.body != Body.RESIDENTS_COMMITTEE:
+        return False
     return Worker.objects.filter(
         resident=resident, committee=CommitteeKind.RESIDENTS, start_date__lte=day,
     ).exclude(end_date__lt=day).exists()
@@ -202,7 +217,7 @@ def candidate_nominate(
         candidate = Candidate.objects.create(
             election=election, round=round_, seat=seat, resident=person, voter=voter, name=person.name,
             sex=person.sex, birth_date=person.birth_date, household_id=person.household_id,
-            incumbent=_is_incumbent(person, day), status=CandidateStatus.NOMINATED,
+            incumbent=_is_incumbent(election, person, day), status=CandidateStatus.NOMINATED,
         )
     nomination = Nomination.objects.create(
         candidate=candidate, method=method, nominator_ids=ids, group_code=group, nominated_on=day, note=note,

@@ -38,7 +38,6 @@ from shequ.elections.models import (
     Voter,
 )
 from shequ.elections.selectors.online import (
-    receipt_rows,
     require_voter_scope,
     voting_refusal,
 )
@@ -279,12 +278,47 @@ def ballot_cast(
     return code
 
 
+def ballots_reshuffle(round_: Round) -> int:
+    """Rewrite the round's online ballots with new ids in a random order, inside the caller's transaction (the
+    count, once voting has closed); the number of ballots.
+
+    A ballot and its voter's mark are written by one transaction, so the database's own bookkeeping could join
+    them: on PostgreSQL both rows carry that transaction's id (`xmin`), on SQLite the ballots' storage order
+    follows the marks'. Rewritten, every ballot carries the count's transaction id and a place drawn at random;
+    receipts, marks and write-ins are unchanged. The old row versions are gone from PostgreSQL's tables after
+    the next (auto)vacuum."""
+    ballots = OnlineBallot.objects.filter(round=round_)
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(OnlineBallot._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(  # names from the model; the values are parameters
+                f"CREATE TEMPORARY TABLE ballots_mixed ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT marks, write_ins, receipt_hash FROM {table} WHERE round_id = %s", [round_.pk])
+            cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_.pk])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {table} (id, round_id, marks, write_ins, receipt_hash) "  # noqa: S608
+                f"SELECT gen_random_uuid(), %s, marks, write_ins, receipt_hash FROM ballots_mixed ORDER BY random()",
+                [round_.pk])
+            count = cursor.rowcount
+            cursor.execute("DROP TABLE ballots_mixed")
+        return count
+    rows = list(ballots.values_list("marks", "write_ins", "receipt_hash"))
+    secrets.SystemRandom().shuffle(rows)
+    ballots.delete()
+    OnlineBallot.objects.bulk_create(
+        [OnlineBallot(round=round_, marks=marks, write_ins=write_ins, receipt_hash=hashed)
+         for marks, write_ins, hashed in rows], batch_size=2000)
+    return len(rows)
+
+
 def _already_voted() -> Conflict:
     return Conflict(_("您已在本轮投过票，每位选民只能投一次。"), code="already_voted")
 
 
 def receipt_check(code: str) -> dict[str, Any] | None:
-    """The ballot a receipt code stands for: election, round, whether counted, the marks as recorded."""
+    """Whether the ballot a receipt code stands for is stored, in which election and round, and whether that
+    round has been counted. Never how it was cast: a receipt that showed the choices would let a voter prove
+    to someone else how they voted, which is what buying or forcing votes needs."""
     if not receipt_normalise(code):
         return None
     ballot = (OnlineBallot.objects.filter(receipt_hash=receipt_hash(code))
@@ -298,8 +332,4 @@ def receipt_check(code: str) -> dict[str, Any] | None:
         "round": round_.number,
         "round_status": round_.status,
         "counted": round_.status == RoundStatus.COUNTED,
-        "marks": receipt_rows(round_, ballot.marks),
-        "write_ins": ballot.write_ins or {},
-        "write_in_rows": [{"seat": seat, "seat_label": _seat_label(seat), "name": name}
-                          for seat, names in (ballot.write_ins or {}).items() for name in names],
     }

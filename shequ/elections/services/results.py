@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import Conflict
 from shequ.elections import aggregate
-from shequ.elections.counting import RoundOutcome, count_round
+from shequ.elections.counting import KinPairs, RoundOutcome, count_round, kin_of_any
 from shequ.elections.models import (
     Candidate,
     CandidateStatus,
@@ -32,6 +32,7 @@ from shequ.elections.models import (
 from shequ.elections.rules import election_params, number
 from shequ.elections.selectors.common import registered_count
 from shequ.elections.services.common import invalid, locked, record, require_stage, set_stage, today
+from shequ.elections.services.online import ballots_reshuffle
 
 SEAT_ORDER: list[str] = list(SeatKind.values)
 
@@ -45,6 +46,9 @@ def void_text(reason: str, *, registered: int, voted: int, returned: int, values
     if reason == "ballots_exceed_voters":
         return _("收回选票 %(returned)s 张，多于参加投票的 %(voted)s 人，本次投票无效。") % {
             "returned": returned, "voted": voted}
+    if reason == "voters_exceed_roll":
+        return _("纸质选票发出与网上投票合计 %(voted)s 张，多于登记选民 %(registered)s 人，本次投票无效。") % {
+            "voted": voted, "registered": registered}
     if reason == "turnout":
         return _("参加投票的选民 %(voted)s 人，未超过登记选民 %(registered)s 人的 %(num)s/%(den)s，选举无效。") % {
             "voted": voted, "registered": registered, "num": number(values, "turnout_num"),
@@ -103,15 +107,16 @@ def _write_results(election: Election, round_: Round, candidates: list[Candidate
 
 
 def _next_round_candidates(election: Election, round_: Round, candidates: list[Candidate], outcome: RoundOutcome,
-                           values: dict[str, Any], write_in_ids: dict[str, int]) -> tuple[dict[str, list[Any]],
-                                                                                         dict[str, int]]:
+                           values: dict[str, Any], write_in_ids: dict[str, int],
+                           kin: KinPairs) -> tuple[dict[str, list[Any]], dict[str, int]]:
     """For each unfilled seat kind, who stands in the 另行选举: the tied (a tie is re-voted among the tied), else
     the best candidates not elected, as many as the seats plus the rule's margin (at least one more than the
-    seats when there are enough). Returns seat → [Candidate | write-in name] and the seats left vacant."""
+    seats when there are enough) — when the rule blocks close relatives, none related (`kin`, the round's pairs)
+    to anyone elected. Returns seat → [Candidate | write-in name] and the seats left vacant."""
     by_key = {str(c.pk): c for c in candidates}
-    elected_households = set(
-        Candidate.objects.filter(election=election, elected=True).exclude(household_id=None)
-        .values_list("household_id", flat=True)
+    elected_people = set(
+        Candidate.objects.filter(election=election, elected=True, resident_id__isnull=False)
+        .values_list("resident_id", flat=True)
     )
     block_relatives = number(values, "close_relatives_block") == 1
     blocked = set(outcome.blocked)
@@ -130,7 +135,7 @@ def _next_round_candidates(election: Election, round_: Round, candidates: list[C
                 c for c in candidates
                 if c.seat == seat and not c.elected and c.status == CandidateStatus.FORMAL
                 and str(c.pk) not in blocked
-                and not (block_relatives and c.household_id and c.household_id in elected_households)
+                and not (block_relatives and c.resident_id and kin_of_any(c.resident_id, elected_people, kin))
             ]
             pool.sort(key=lambda c: (-c.votes_for, c.position, c.pk))
             margin_key = f"margin_{seat}_min"
@@ -182,6 +187,7 @@ def round_count(*, actor: Any, election: Election, on: dt.date | None = None) ->
         names = "、".join(b.name for b in missing)
         raise Conflict(_("以下票箱尚无核对一致的计票结果：%(names)s。请先录入并核对计票单。") % {"names": names},
                        code="tally_missing", details={"boxes": [b.name for b in missing]})
+    ballots_reshuffle(round_)  # voting is closed (the election is locked): untie the ballots from the marks
     figures = aggregate.round_figures(round_)
     if figures.ballots_issued == 0 and figures.ballots_returned == 0:
         raise Conflict(_("本轮还没有任何选票（票箱计票结果或网上投票），不能计票。"), code="no_ballots")
@@ -212,7 +218,8 @@ def round_count(*, actor: Any, election: Election, on: dt.date | None = None) ->
     else:
         round_.status = RoundStatus.COUNTED
         if outcome.needs_another_round:
-            chosen, vacant = _next_round_candidates(election, round_, candidates, outcome, values, write_in_ids)
+            chosen, vacant = _next_round_candidates(election, round_, candidates, outcome, values, write_in_ids,
+                                                    data.kin)
             result["vacant"] = vacant
             if chosen:
                 nxt = _open_next_round(election, round_, chosen, outcome.unfilled)

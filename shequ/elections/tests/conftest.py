@@ -16,6 +16,8 @@ def _ensure_rules() -> None:
 
     if not PolicySet.objects.filter(code="hunan-residents-committee-elections").exists():
         importlib.import_module("shequ.elections.migrations.0002_election_rules").forwards(apps, None)
+        # Later data migrations that add parameters to the seeded versions (each skips what is there).
+        importlib.import_module("shequ.elections.migrations.0006_nomination_methods_rule").forwards(apps, None)
 
 
 @pytest.fixture

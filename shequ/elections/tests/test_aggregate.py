@@ -143,11 +143,13 @@ def test_round_input_feeds_the_count(setup):
 
     outcome = count_round(data, election_params(e))
     assert outcome.valid and outcome.threshold_votes == 5
-    # Households of two: the director and deputy are relatives, so are the member and more[0]. The deputy (8
-    # votes to the director's 9) is blocked and the seat stays open; more[0] ties the member at 9 and yields by
-    # the deterministic order, so the member seat passes to more[2] (5 votes: the threshold exactly).
-    assert setup.director.household_id == setup.deputy.household_id
-    assert setup.member.household_id == more[0].household_id
+    # Households of two, head and spouse: the director and deputy are relatives, so are the member and more[0]
+    # (kinship by the registry's relations to the head, found once for the round). The deputy (8 votes to the
+    # director's 9) is blocked and the seat stays open; more[0] ties the member at 9 and yields by the
+    # deterministic order, so the member seat passes to more[2] (5 votes: the threshold exactly).
+    assert frozenset((setup.director.resident_id, setup.deputy.resident_id)) in data.kin
+    assert frozenset((setup.member.resident_id, more[0].resident_id)) in data.kin
+    assert frozenset((setup.director.resident_id, setup.member.resident_id)) not in data.kin
     assert {x.key for x in outcome.elected} == {str(setup.director.pk), str(setup.member.pk), "w:member:孙八",
                                                  str(more[2].pk)}
     assert outcome.blocked == [str(setup.deputy.pk), str(more[0].pk)]
@@ -162,5 +164,5 @@ def test_round_input_carries_earlier_rounds(setup):
     data = round_input(second, round_figures(second), registered=12)
     assert data.kind == "additional" and data.seats == {"member": 1}
     assert data.women_elected_before == 1
-    assert data.households_elected_before == frozenset({woman.household_id})
+    assert data.elected_before == frozenset({woman.resident_id})
     assert data.candidates == []

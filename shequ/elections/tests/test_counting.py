@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from shequ.elections.counting import CandidateVotes, RoundInput, count_round, threshold
+from shequ.elections.counting import CandidateVotes, KinPairs, RoundInput, count_round, threshold
 from shequ.elections.rules import HUNAN_SET
 from shequ.elections.tests.conftest import _ensure_rules
 from shequ.standards.models import PolicyVersion
@@ -25,19 +25,29 @@ def values(request) -> Params:  # type: ignore[no-untyped-def]
     return params(version)
 
 
-def cv(key: str, votes: int, seat: str = "member", *, female: bool = False, household: int | None = None,
+def cv(key: str, votes: int, seat: str = "member", *, female: bool = False, person: int | None = None,
        write_in: bool = False) -> CandidateVotes:
+    """A candidate; `person` is the resident (by default the key's number for a candidate, none for a write-in)."""
+    if person is None and key.isdigit():
+        person = 1000 + int(key)
     return CandidateVotes(key=key, seat=seat, name=f"候选人{key}", votes_for=votes, female=female,
-                          household_id=household, write_in=write_in)
+                          resident_id=person, write_in=write_in)
+
+
+def kin(*groups: tuple[str, ...]) -> KinPairs:
+    """Close relatives: every two candidates (by key) within each group."""
+    return frozenset(frozenset((1000 + int(a), 1000 + int(b))) for g in groups for a in g for b in g
+                     if int(a) < int(b))
 
 
 def rin(candidates: list[CandidateVotes], *, kind: str = "first", seats: dict[str, int] | None = None,
         registered: int = 150, voted: int = 100, returned: int = 100, invalid: int = 0,
-        women_before: int = 1, households_before: frozenset[int] = frozenset()) -> RoundInput:
+        women_before: int = 1, elected_before: frozenset[int] = frozenset(),
+        relatives: KinPairs = frozenset()) -> RoundInput:
     # One woman elected "before" by default so that tests about other rules are not also about the women rule.
     return RoundInput(kind=kind, seats=seats if seats is not None else {"member": 1}, registered=registered,
                       voted=voted, returned=returned, invalid=invalid, candidates=candidates,
-                      women_elected_before=women_before, households_elected_before=households_before)
+                      women_elected_before=women_before, elected_before=elected_before, kin=relatives)
 
 
 def elected(outcome) -> list[str]:  # type: ignore[no-untyped-def]
@@ -66,6 +76,13 @@ def test_ballots_exceeding_voters_void_the_round(values):
     assert (outcome.valid, outcome.void_reason, outcome.elected) == (False, "ballots_exceed_voters", [])
     ok = count_round(rin([cv("1", 101)], voted=150, returned=150), values)
     assert ok.valid and elected(ok) == ["1"]
+
+
+@pytest.mark.parametrize("voted,void", [(150, False), (151, True)])
+def test_more_taking_part_than_on_the_roll_voids_the_round(values, voted, void):
+    # 150 registered: paper ballots issued plus online ballots above that means someone was counted twice.
+    outcome = count_round(rin([cv("1", 101)], registered=150, voted=voted, returned=voted), values)
+    assert (outcome.valid, outcome.void_reason) == ((False, "voters_exceed_roll") if void else (True, ""))
 
 
 def test_exceeding_ballots_win_over_low_turnout(values):
@@ -198,39 +215,46 @@ def _without(values: Params, **changes: int) -> Params:
 
 def test_relative_with_fewer_votes_is_blocked_and_the_seat_passes_on(values):
     assert values["close_relatives_block"] == Decimal(1)
-    cands = [cv("1", 80, household=7), cv("2", 70, household=7), cv("3", 60, household=8), cv("4", 55)]
-    outcome = count_round(rin(cands, seats={"member": 2}), values)
+    cands = [cv("1", 80), cv("2", 70), cv("3", 60), cv("4", 55)]
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "2"))), values)
     assert elected(outcome) == ["1", "3"]
     assert outcome.blocked == ["2"]
     assert "close_relatives" not in outcome.warnings
 
 
 def test_relatives_across_seat_kinds(values):
-    cands = [cv("1", 60, "director", household=5), cv("2", 55, "director"), cv("3", 90, household=5)]
-    outcome = count_round(rin(cands, seats={"director": 1, "member": 1}), values)
+    cands = [cv("1", 60, "director"), cv("2", 55, "director"), cv("3", 90)]
+    outcome = count_round(rin(cands, seats={"director": 1, "member": 1}, relatives=kin(("1", "3"))), values)
     assert elected(outcome) == ["2", "3"] and outcome.blocked == ["1"]
 
 
 def test_relative_of_someone_elected_in_an_earlier_round(values):
-    cands = [cv("1", 90, household=3), cv("2", 60)]
-    outcome = count_round(rin(cands, kind="additional", households_before=frozenset({3})), values)
+    cands = [cv("1", 90), cv("2", 60)]
+    # Resident 7 was elected in round 1; candidate 1 is their child (a kinship the round's pairs carry).
+    related = frozenset({frozenset((1001, 7))})
+    outcome = count_round(rin(cands, kind="additional", elected_before=frozenset({7}), relatives=related), values)
     assert elected(outcome) == ["2"] and outcome.blocked == ["1"]
+    unrelated = count_round(rin(cands, kind="additional", elected_before=frozenset({7})), values)
+    assert elected(unrelated) == ["1"] and unrelated.blocked == []
 
 
 def test_blocking_leaves_the_seat_unfilled_when_nobody_else_qualifies(values):
-    cands = [cv("1", 80, household=7), cv("2", 70, household=7), cv("3", 30)]
-    outcome = count_round(rin(cands, seats={"member": 2}), values)
+    cands = [cv("1", 80), cv("2", 70), cv("3", 30)]
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "2"))), values)
     assert elected(outcome) == ["1"] and outcome.unfilled == {"member": 1}
 
 
 def test_relatives_warn_only_when_the_rule_does_not_block(values):
     warn = _without(values, close_relatives_block=0)
-    cands = [cv("1", 80, household=7), cv("2", 70, household=7), cv("3", 60)]
-    outcome = count_round(rin(cands, seats={"member": 2}), warn)
+    cands = [cv("1", 80), cv("2", 70), cv("3", 60)]
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "2"))), warn)
     assert elected(outcome) == ["1", "2"] and outcome.blocked == []
     assert "close_relatives" in outcome.warnings
-    unrelated = count_round(rin([cv("1", 80, household=7), cv("3", 60, household=8)], seats={"member": 2}), warn)
-    assert unrelated.warnings == []
+    unrelated = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "3"))), warn)
+    assert elected(unrelated) == ["1", "2"] and unrelated.warnings == []
+    before = count_round(rin(cands[:1], relatives=frozenset({frozenset((1001, 7))}),
+                             elected_before=frozenset({7})), warn)
+    assert elected(before) == ["1"] and before.warnings == ["close_relatives"]
 
 
 # --- women ------------------------------------------------------------------------------------------------------
@@ -255,16 +279,29 @@ def test_no_women_warning_while_seats_remain_for_another_round(values):
 
 def test_tied_relative_of_a_winner_is_blocked_and_the_tie_resolves(values):
     # Seat 2 is contested by 2 and 3 at 60 votes; 3 is the winner 1's relative, so only 2 can take it.
-    cands = [cv("1", 80, household=4), cv("2", 60), cv("3", 60, household=4)]
-    outcome = count_round(rin(cands, seats={"member": 2}), values)
+    cands = [cv("1", 80), cv("2", 60), cv("3", 60)]
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "3"))), values)
     assert elected(outcome) == ["1", "2"] and outcome.ties == [] and outcome.blocked == ["3"]
 
 
 def test_blocking_passes_the_seat_along_a_chain_of_relatives(values):
-    cands = [cv("1", 90, household=1), cv("2", 80, household=1), cv("3", 70, household=1), cv("4", 65),
-             cv("5", 60)]
-    outcome = count_round(rin(cands, seats={"member": 3}), values)
+    cands = [cv("1", 90), cv("2", 80), cv("3", 70), cv("4", 65), cv("5", 60)]
+    outcome = count_round(rin(cands, seats={"member": 3}, relatives=kin(("1", "2", "3"))), values)
     assert elected(outcome) == ["1", "4", "5"] and outcome.blocked == ["2", "3"]
+
+
+def test_kinship_is_by_pair_not_by_group(values):
+    # 1–2 and 2–3 are close relatives (say spouses, and 2 with a sibling), 1 and 3 are not: 2 yields to 1, 3 serves.
+    cands = [cv("1", 90), cv("2", 80), cv("3", 70), cv("4", 60)]
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=kin(("1", "2"), ("2", "3"))), values)
+    assert elected(outcome) == ["1", "3"] and outcome.blocked == ["2"]
+
+
+def test_an_identified_write_in_is_blocked_beside_a_relative(values):
+    cands = [cv("1", 90), cv("w:member:王五", 80, person=55, write_in=True), cv("3", 60)]
+    related = frozenset({frozenset((1001, 55))})
+    outcome = count_round(rin(cands, seats={"member": 2}, relatives=related), values)
+    assert elected(outcome) == ["1", "3"] and outcome.blocked == ["w:member:王五"]
 
 
 def test_tie_at_the_cut_off_in_an_additional_round(values):

@@ -37,7 +37,10 @@ def _on(election):  # type: ignore[no-untyped-def]
 
 
 def _nominate(ew, election, resident, seat=SeatKind.MEMBER, **kw):  # type: ignore[no-untyped-def]
-    kw.setdefault("method", NominationMethod.SELF)
+    # By default a residents' group nominates (the seeded rules do not allow self-nomination).
+    kw.setdefault("method", NominationMethod.RESIDENT_GROUPS)
+    if kw["method"] == NominationMethod.RESIDENT_GROUPS:
+        kw.setdefault("group_code", ew.grid.code)
     kw.setdefault("on", _on(election))
     return candidate_nominate(actor=ew.worker, election=election, resident=resident, seat=seat, **kw)
 
@@ -328,7 +331,7 @@ def test_close_relatives_only_warned_under_a_version_that_warns(ew, django_user_
     from shequ.standards.policy_services import policy_version_create
 
     province = django_user_model.objects.create_superuser("province", password="x")  # the set is Hunan's
-    values = {k: str(v) for k, v in election_params(ew.election).items()}
+    values = {k: (v if isinstance(v, list) else str(v)) for k, v in election_params(ew.election).items()}
     values["close_relatives_block"] = "0"
     version = policy_version_create(actor=province, policy_set=PolicySet.objects.get(code=HUNAN_SET),
                                     effective_from=dt.date(2026, 6, 1), citation="测试：近亲属仅提示",

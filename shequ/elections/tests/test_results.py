@@ -115,6 +115,20 @@ def test_void_when_ballots_exceed_voters(ew):
     assert first_round(s.election).result["void_reason"] == "ballots_exceed_voters"
 
 
+def test_void_when_paper_and_online_together_exceed_the_roll(ew):
+    # 22 on the roll: boxes within the roll each, but with the online ballots 23 took part — a double vote.
+    s = voting_setup(ew)
+    box(s.round, "第一票箱", issued=12, votes={s.c[0]: 12})
+    box(s.round, "流动票箱", issued=9, votes={s.c[0]: 9})
+    online(s.round, "FNNNNNNN", n=2)
+    round_count(actor=ew.worker, election=s.election, on=ew.day)
+    s.election.refresh_from_db()
+    assert s.election.stage == Stage.VOID
+    assert first_round(s.election).result["void_reason"] == "voters_exceed_roll"
+    assert "23" in s.election.void_reason and "22" in s.election.void_reason
+    assert not Candidate.objects.filter(election=s.election, elected=True).exists()
+
+
 def test_count_refused_with_a_box_missing_its_tally(ew):
     s = voting_setup(ew)
     box(s.round, "第一票箱", issued=14, votes={s.c[0]: 14})

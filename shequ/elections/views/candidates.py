@@ -21,12 +21,13 @@ from shequ.areas.models import Area, Level
 from shequ.core.errors import ApplicationError, NotFound, PermissionDenied
 from shequ.elections import policies
 from shequ.elections.models import CandidateStatus, Election, NominationMethod, SeatKind, Stage
-from shequ.elections.rules import election_params, number
+from shequ.elections.rules import election_params, items, number
 from shequ.elections.selectors import candidates as sel
 from shequ.elections.selectors.common import election_get, election_public_get
 from shequ.elections.services.common import today
 from shequ.elections.services.nomination import candidate_nominate, candidate_set_status, candidates_publish
 from shequ.elections.services.proxies import REVOKE_STAGES, proxy_record, proxy_revoke
+from shequ.elections.views import kinship as kinship_views
 from shequ.registry.forms import ServiceErrorsMixin
 from shequ.registry.viewutils import form_status, run_service
 
@@ -52,8 +53,12 @@ class NominateForm(ServiceErrorsMixin, forms.Form):
     group_code = forms.ChoiceField(label=gettext_lazy("提名的居民小组"), required=False)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, election: Election, **kwargs: Any):
+    def __init__(self, *args: Any, election: Election, methods: list[str] | None = None, **kwargs: Any):
+        """`methods`: the nomination methods the election's rule allows (all of them when not given)."""
         super().__init__(*args, **kwargs)
+        method_field = self.fields["method"]
+        assert isinstance(method_field, forms.ChoiceField)
+        method_field.choices = [(m, label) for m, label in NominationMethod.choices if methods is None or m in methods]
         seat_field = self.fields["seat"]
         assert isinstance(seat_field, forms.ChoiceField)
         seat_field.choices = [(s, SeatKind(s).label) for s, n in election.seats.items() if n]
@@ -103,12 +108,15 @@ def _crumbs(election: Election) -> list[tuple[str, str]]:
 # -- candidates ---------------------------------------------------------------------------------------------
 
 
-def _candidates_page(
+def candidates_page(
     request: HttpRequest, election: Election, *, form: NominateForm | None = None,
     status_forms: dict[int, StatusForm] | None = None, publish_error: ApplicationError | None = None,
-    status: int = 200,
+    kinship_form: kinship_views.KinshipForm | None = None, kinship_error: str = "", status: int = 200,
 ) -> HttpResponse:
+    """The candidates page (also shown again, with its status, when one of its forms is refused)."""
     can_run = policies.can_run(request.user, election.area_code)
+    values = election_params(election)
+    methods = items(values, "nomination_methods")
     frozen = election.stage == Stage.ROLL_FROZEN
     check = sel.publication_check(election, today())
     groups = sel.candidate_list(viewer=request.user, election=election)
@@ -128,16 +136,18 @@ def _candidates_page(
         "can_run": can_run,
         "frozen": frozen,
         "published": election.stage not in (Stage.DRAFT, Stage.ROLL_PUBLISHED, Stage.ROLL_FROZEN),
-        "form": form or NominateForm(election=election),
+        "form": form or NominateForm(election=election, methods=methods),
+        "self_nomination": NominationMethod.SELF in methods,
         "status_choices": StatusForm.base_fields["status"].choices,  # type: ignore[attr-defined]
-        "joint_min": number(election_params(election), "nomination_joint_voters_min"),
+        "joint_min": number(values, "nomination_joint_voters_min"),
+        **kinship_views.page_context(request, election, kinship_form, kinship_error),
     }
     return render(request, "elections/candidates/candidates.html", context, status=status)
 
 
 @login_required
 def candidates(request: HttpRequest, pk: int) -> HttpResponse:
-    return _candidates_page(request, _election(request, pk))
+    return candidates_page(request, _election(request, pk))
 
 
 @login_required
@@ -145,7 +155,8 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
 def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     policies.require_run(request.user, election.area_code)
-    form = NominateForm(request.POST, election=election)
+    form = NominateForm(request.POST, election=election,
+                        methods=items(election_params(election), "nomination_methods"))
     if form.is_valid():
         data = form.cleaned_data
         candidate = run_service(form, lambda: candidate_nominate(
@@ -155,7 +166,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
         if candidate is not None:
             messages.success(request, _("已登记对 %(name)s 的提名") % {"name": candidate.name})
             return redirect("elections:candidates", pk=election.pk)
-    return _candidates_page(request, election, form=form, status=form_status(form))
+    return candidates_page(request, election, form=form, status=form_status(form))
 
 
 @login_required
@@ -173,7 +184,7 @@ def candidate_status(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
             messages.success(request, _("%(name)s：%(status)s") % {
                 "name": done.name, "status": CandidateStatus(done.status).label})
             return redirect("elections:candidates", pk=election.pk)
-    return _candidates_page(request, election, status_forms={candidate.pk: form}, status=form_status(form))
+    return candidates_page(request, election, status_forms={candidate.pk: form}, status=form_status(form))
 
 
 @login_required
@@ -185,7 +196,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     except (NotFound, PermissionDenied):
         raise
     except ApplicationError as exc:
-        return _candidates_page(request, election, publish_error=exc, status=exc.status)
+        return candidates_page(request, election, publish_error=exc, status=exc.status)
     messages.success(request, _("正式候选人名单已公布。"))
     for warning in getattr(published, "publish_warnings", []):
         messages.warning(request, warning)
@@ -198,19 +209,22 @@ def lookup(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     policies.require_run(request.user, election.area_code)
     field = request.GET.get("field", "resident_id")
-    if field not in ("resident_id", "grantor_id", "holder_id"):
+    if field not in ("resident_id", "grantor_id", "holder_id", "resident_a_id", "resident_b_id"):
         raise NotFound()
     if request.GET.get("pick"):
         voter = sel.voter_get(viewer=request.user, election=election, pk=request.GET["pick"])
-        value = voter.resident_id if field == "resident_id" else voter.pk
+        value = voter.resident_id if field.startswith("resident_") else voter.pk
         labels = {"resident_id": NominateForm.base_fields["resident_id"].label,
                   "grantor_id": ProxyForm.base_fields["grantor_id"].label,
-                  "holder_id": ProxyForm.base_fields["holder_id"].label}
+                  "holder_id": ProxyForm.base_fields["holder_id"].label,
+                  "resident_a_id": kinship_views.KinshipForm.base_fields["resident_a_id"].label,
+                  "resident_b_id": kinship_views.KinshipForm.base_fields["resident_b_id"].label}
         return render(request, "elections/candidates/_pick_field.html",
                       {"field": field, "label": labels[field], "value": value, "voter": voter})
     q = request.GET.get("q", "")
     results = sel.roll_lookup(viewer=request.user, election=election, q=q)
-    targets = ["resident_id"] if request.GET.get("for") != "proxy" else ["grantor_id", "holder_id"]
+    targets = {"proxy": ["grantor_id", "holder_id"], "kinship": ["resident_a_id", "resident_b_id"]}.get(
+        request.GET.get("for", ""), ["resident_id"])
     return render(request, "elections/candidates/_lookup_results.html",
                   {"election": election, "results": results, "q": q.strip(), "targets": targets})
 

@@ -107,7 +107,7 @@ def _decorate(voters: list[Any]) -> None:
 
 
 def _roll_context(request: HttpRequest, election: Election) -> dict[str, Any]:
-    filters = {key: request.GET.get(key, "").strip()[:50] for key in ("status", "q", "group")}
+    filters = {key: request.GET.get(key, "").strip()[:50] for key in ("status", "q", "group", "voted")}
     page = paginate(roll_list(viewer=request.user, election=election, **filters), request.GET.get("page"),
                     big_ordering=None)
     _decorate(list(page.object_list))
