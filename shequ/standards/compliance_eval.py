@@ -57,7 +57,7 @@ class Rendered:
     numbers with two decimals, detail as JSON. `copy` is the same with the detail escaped for COPY (usually the
     same string)."""
 
-    __slots__ = ("copy", "detail", "gap", "measured", "rule", "status", "text", "threshold", "version_id")
+    __slots__ = ("copy", "detail", "gap", "measured", "rule", "status", "text", "threshold", "totals", "version_id")
 
     def __init__(
         self, rule: str, status: int, measured: Decimal | None, threshold: Decimal | None, gap: Decimal | None,
@@ -74,6 +74,7 @@ class Rendered:
         self.text = head + detail
         escaped = copy_escape(detail)
         self.copy = self.text if escaped is detail else head + escaped
+        self.totals = 0  # Sink.totals' number for what the rollup sums of this result (set by the Evaluator)
 
 
 class Block:
@@ -101,6 +102,9 @@ class Sink:
         self.now = now
         self.rows = 0
         self.counts = {1: 0, 2: 0, 3: 0}
+        # (rule, status, measured, threshold, gap) → a number: results that differ only in their detail (another
+        # community's premises, the staff named in a list) add up the same in the rollup (compliance_rollup).
+        self.totals: dict[tuple[Any, ...], int] = {}
 
     def add(self, block: Block) -> None:
         counts = self.counts
@@ -191,7 +195,10 @@ class Evaluator:
 
     def _render(self, rule: str, facts: Facts, params: dict[str, Any], version_id: int) -> Rendered:
         status, measured, threshold, gap, detail = RULE_FUNCTIONS[rule](facts, params)
-        return Rendered(rule, status, measured, threshold, gap, self._dump(detail), version_id)
+        rendered = Rendered(rule, status, measured, threshold, gap, self._dump(detail), version_id)
+        totals = self.sink.totals
+        rendered.totals = totals.setdefault((rule, status, measured, threshold, gap), len(totals))
+        return rendered
 
     def _dump(self, detail: dict[str, Any]) -> str:
         """Details repeat a lot (the same missing rooms, the same household count): encode each once."""

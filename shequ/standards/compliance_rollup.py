@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -20,7 +21,7 @@ from django.db.models import Subquery
 from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
 
 if TYPE_CHECKING:
-    from shequ.standards.compliance_eval import Block, Rendered
+    from shequ.standards.compliance_eval import Block
 
 SUB_LENGTH = 9  # a sub-district's code: the first 9 digits of its communities' codes
 STATE_KEY = "compliance"
@@ -38,6 +39,7 @@ _INSERT = (
 
 _COLUMNS = ("sub_code", "year", "rule", "status", "community_kind", "threshold", "n", "gap_sum", "measured_sum",
             "absent", "zero_gap")
+Totals = tuple[str, int, Decimal | None, Decimal | None, Decimal | None]  # rule, status, threshold, gap, measured
 RollupRow = tuple[str, int, str, int, str, Decimal | None, int, Decimal | None, Decimal | None, int, int]
 
 
@@ -48,30 +50,29 @@ def _stored(value: Decimal | None) -> Decimal | None:
 
 class RollupSums:
     """The rollup rows of the blocks a whole-table rewrite COPYs, summed as they go by: the figures `_INSERT`'s
-    GROUP BY would read back from those rows. Results are shared between communities (compliance_eval memoises
-    them), so each (sub-district, year, kind) counts its result objects and each distinct one is summed once."""
+    GROUP BY would read back from those rows. Each (sub-district, year, kind) counts its results by what the
+    rollup sums of them (`Rendered.totals`, numbered by the Sink), so each distinct one is summed once."""
 
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, int, str], Counter[Rendered]] = {}
+    def __init__(self, totals: dict[tuple[Any, ...], int]) -> None:
+        self._totals = totals  # the Sink's: (rule, status, measured, threshold, gap) → number
+        self._counts: dict[tuple[str, int, str], Counter[int]] = {}
 
     def add(self, block: Block) -> None:
         key = (block.code[:SUB_LENGTH], block.year, block.kind)
         counts = self._counts.get(key)
         if counts is None:
             counts = self._counts[key] = Counter()
-        counts.update(block.results)
+        counts.update(map(_TOTALS, block.results))
 
     def rows(self) -> list[RollupRow]:
+        values: list[Totals] = [("", 0, None, None, None)] * len(self._totals)
+        for (rule, status, measured, threshold, gap), number in self._totals.items():
+            values[number] = (rule, status, _stored(threshold), _stored(gap), _stored(measured))
         sums: dict[tuple[str, int, str, int, str, Decimal | None], list[Any]] = {}
-        stored: dict[int, tuple[Decimal | None, Decimal | None, Decimal | None]] = {}
         for (sub, year, kind), counts in self._counts.items():
-            for result, n in counts.items():
-                values = stored.get(id(result))
-                if values is None:
-                    values = stored[id(result)] = (
-                        _stored(result.threshold), _stored(result.gap), _stored(result.measured))
-                threshold, gap, measured = values
-                key = (sub, year, result.rule, result.status, kind, threshold)
+            for number, n in counts.items():
+                rule, status, threshold, gap, measured = values[number]
+                key = (sub, year, rule, status, kind, threshold)
                 acc = sums.get(key)
                 if acc is None:
                     acc = sums[key] = [0, None, None, 0, 0]
@@ -86,6 +87,9 @@ class RollupSums:
                     acc[4] += n
         return [(*key, n, gap_sum, measured_sum, absent, zero_gap)
                 for key, (n, gap_sum, measured_sum, absent, zero_gap) in sums.items()]
+
+
+_TOTALS = attrgetter("totals")
 
 
 def _version() -> str:

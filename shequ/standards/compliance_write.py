@@ -143,7 +143,7 @@ def replace_results(sink: Sink, *, area_code: str, community_id: int | None, yea
             with _indexes_rebuilt(cursor, table):
                 cursor.execute(f"TRUNCATE {table}")
                 counts.deleted, counts.unchanged, counts.touched = in_scope, 0, None
-                counts.sums = RollupSums()
+                counts.sums = RollupSums(sink.totals)
                 counts.inserted = _copy(cursor, table, sink.blocks, sink.now, freeze=True, sums=counts.sums)
             return counts
         if share > FULL_REWRITE_SHARE:

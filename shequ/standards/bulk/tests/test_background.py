@@ -23,6 +23,16 @@ def test_progress_is_visible_while_a_background_dry_run_writes(world, tmp_path, 
     settings.SHEQU_TASK_BACKEND = "thread"
     monkeypatch.setattr(services, "INLINE_MAX_ROWS", 5)
     monkeypatch.setattr(services, "PROGRESS_SECONDS", 0.0)
+    publish = services._Publisher.__call__
+
+    def publish_slowly(self, done, total):  # type: ignore[no-untyped-def]
+        # 32 rows take a few milliseconds on a fast machine: hold each published figure long enough for the
+        # status page, polled every 50 ms, to see the bar between empty and full.
+        publish(self, done, total)
+        if done < total:
+            time.sleep(0.06)
+
+    monkeypatch.setattr(services._Publisher, "__call__", publish_slowly)
     finished = threading.Event()
 
     def run_and_close(job_id):  # the job thread's connection must not outlive the test database
