@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from shequ.core.audit import access_record
 from shequ.core.errors import Conflict
 from shequ.core.models import AccessLog
-from shequ.elections.models import Election, SeatKind, Stage
+from shequ.elections.models import Election, Stage, seat_label
 from shequ.elections.selectors.common import election_get
 from shequ.elections.selectors.results import elected_list, turnout_percent
 from shequ.standards.exports import _pdf_font
@@ -87,7 +87,7 @@ def certificate_pdf(election: Election) -> bytes:
     elected = [[p(h, cell) for h in (_("职位"), _("姓名"), _("性别"), _("得票"), _("轮次"))]]
     for c in elected_list(election):
         sex = {"M": _("男"), "F": _("女")}.get(c.sex, "")
-        elected.append([p(SeatKind(c.seat).label, cell), p(c.name, cell), p(sex, cell), c.votes_for,
+        elected.append([p(seat_label(c.seat, election.body), cell), p(c.name, cell), p(sex, cell), c.votes_for,
                         c.round.number])
     if len(elected) == 1:
         elected.append([p(_("无"), cell), "", "", "", ""])

@@ -130,7 +130,8 @@ def _delete(prefix: str, years: Sequence[int] | None, subs: Sequence[str] | None
 
 
 def _replace(prefix: str, years: Sequence[int], rows: Iterable[RollupRow]) -> None:
-    """The rollup rows under `prefix` for `years` become `rows` (summed while the results were written)."""
+    """The rollup rows under `prefix` for `years` become `rows` (summed while the results were written). A DELETE,
+    not a TRUNCATE: the dashboards keep reading the rollup while the results are rewritten."""
     _delete(prefix, years)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in _COLUMNS)

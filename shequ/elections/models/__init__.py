@@ -14,6 +14,7 @@ from shequ.elections.models.campaign import (
     RoundStatus,
     SeatKind,
     Stage,
+    seat_label,
 )
 from shequ.elections.models.candidates import Candidate, CandidateStatus, Nomination, NominationMethod
 from shequ.elections.models.kinship import DeclaredKinship, KinRelation
@@ -32,5 +33,5 @@ __all__ = [
     "BallotBox", "Body", "BoxKind", "BoxTally", "Campaign", "Candidate", "CandidateStatus", "DeclaredKinship",
     "Election", "KinRelation", "Mode", "Nomination", "NominationMethod", "Objection", "ObjectionDecision",
     "ObjectionKind", "OnlineBallot", "OnlineVoteMark", "Proxy", "Round", "RoundKind", "RoundStatus", "SeatKind",
-    "Stage", "TallySheet", "Voter", "VoterSource", "VoterStatus",
+    "Stage", "TallySheet", "Voter", "VoterSource", "VoterStatus", "seat_label",
 ]

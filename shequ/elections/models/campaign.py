@@ -26,6 +26,21 @@ class SeatKind(models.TextChoices):
     MEMBER = "member", _("委员")
 
 
+GROUP_LEADER_SEAT_LABELS = {
+    SeatKind.DIRECTOR.value: _("组长"),
+    SeatKind.DEPUTY.value: _("副组长"),
+    SeatKind.MEMBER.value: _("组员"),
+}
+
+
+def seat_label(seat: str, body: str = "") -> str:
+    """What a seat is called to a user: `SeatKind`'s label, but 组长 (副组长, 组员) in a group-leader election;
+    the raw value for an unknown seat."""
+    if body == Body.GROUP_LEADER and seat in GROUP_LEADER_SEAT_LABELS:
+        return str(GROUP_LEADER_SEAT_LABELS[seat])
+    return str(SeatKind(seat).label) if seat in SeatKind.values else str(seat)
+
+
 class Stage(models.TextChoices):
     """In order; `void` ends an election whose vote was invalid (a repeated election is a new Election)."""
 

@@ -27,6 +27,7 @@ from shequ.elections.models import (
     Stage,
     Voter,
     VoterStatus,
+    seat_label,
 )
 from shequ.elections.rules import election_params, number
 from shequ.registry.models import Sex
@@ -85,7 +86,7 @@ def candidate_list(*, viewer: Any, election: Election, round: Round | int | None
     order: dict[str, int] = {CandidateStatus.FORMAL: 0, CandidateStatus.NOMINATED: 1, CandidateStatus.WITHDRAWN: 2,
              CandidateStatus.REJECTED: 3}
     return [
-        SeatGroup(seat=seat, label=str(SeatKind(seat).label), seats=int(round_.seats.get(seat, 0)),
+        SeatGroup(seat=seat, label=seat_label(seat, election.body), seats=int(round_.seats.get(seat, 0)),
                   candidates=sorted(by_seat.get(seat, []), key=lambda c: (order.get(c.status, 9), c.position, c.pk)))
         for seat in SeatKind.values
         if round_.seats.get(seat, 0) or by_seat.get(seat)
@@ -146,7 +147,7 @@ def margin_status(election: Election) -> MarginStatus:
         row: dict[str, Any] = counts.get(seat, {})
         if not n_seats and not row:
             continue
-        seats.append(SeatMargin(seat=seat, label=str(SeatKind(seat).label), seats=n_seats, formal=row.get("n", 0),
+        seats.append(SeatMargin(seat=seat, label=seat_label(seat, election.body), seats=n_seats, formal=row.get("n", 0),
                                 low=low, high=high, women=row.get("women", 0)))
     return MarginStatus(seats=seats, women=sum(s.women for s in seats), women_min=number(values, "women_min"),
                         deadline=nomination_deadline(election))
@@ -238,7 +239,8 @@ def public_candidates(election: Election) -> list[PublicCandidate]:
         out.append(PublicCandidate(
             name=c.name, sex=str(Sex(c.sex).label) if c.sex in Sex.values else "",
             age=age_on(c.birth_date, election.election_day) if c.birth_date else None,
-            birth_year=c.birth_date.year if c.birth_date else None, seat=c.seat, seat_label=str(SeatKind(c.seat).label),
+            birth_year=c.birth_date.year if c.birth_date else None, seat=c.seat,
+            seat_label=seat_label(c.seat, election.body),
             incumbent=c.incumbent, ballot_position=seen[c.seat], sex_code=c.sex if c.sex in Sex.values else "",
         ))
     seats = list(SeatKind.values)

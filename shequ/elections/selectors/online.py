@@ -27,6 +27,7 @@ from shequ.elections.models import (
     Stage,
     Voter,
     VoterStatus,
+    seat_label,
 )
 from shequ.elections.selectors.common import _pk
 
@@ -128,13 +129,13 @@ class BallotView:
         return self.refusal is None and not self.voted
 
 
-def seat_blocks(round_: Round, candidates: list[Candidate]) -> list[SeatBlock]:
+def seat_blocks(round_: Round, candidates: list[Candidate], *, body: str = "") -> list[SeatBlock]:
     blocks = []
     for seat in SeatKind:
         count = int((round_.seats or {}).get(seat.value, 0))
         if count <= 0:
             continue
-        blocks.append(SeatBlock(seat=seat.value, label=str(seat.label), seats=count,
+        blocks.append(SeatBlock(seat=seat.value, label=seat_label(seat.value, body), seats=count,
                                 candidates=[c for c in candidates if c.seat == seat.value]))
     return blocks
 
@@ -144,7 +145,7 @@ def ballot_get(*, viewer: Any, pk: Any) -> BallotView:
     round_ = current_round(election)
     voter = voter_of(election, viewer)
     voted = bool(round_ and voter and OnlineVoteMark.objects.filter(round=round_, voter=voter).exists())
-    blocks = seat_blocks(round_, ballot_candidates(round_)) if round_ is not None else []
+    blocks = seat_blocks(round_, ballot_candidates(round_), body=election.body) if round_ is not None else []
     return BallotView(election=election, round=round_, voter=voter, blocks=blocks, voted=voted,
                       refusal=voting_refusal(election, round_, voter, viewer))
 

@@ -11,7 +11,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from shequ.elections import aggregate
-from shequ.elections.models import BallotBox, Candidate, CandidateStatus, Election, Round, SeatKind, Stage
+from shequ.elections.models import BallotBox, Candidate, CandidateStatus, Election, Round, SeatKind, Stage, seat_label
 
 SEAT_ORDER: list[str] = list(SeatKind.values)
 _SEAT_RANK = Case(*[When(seat=s, then=Value(i)) for i, s in enumerate(SEAT_ORDER)], output_field=IntegerField())
@@ -56,15 +56,11 @@ class Results:
         return next((r for r in self.rounds if r.round.status == "open"), None)
 
 
-def _seat_label(seat: str) -> str:
-    return str(SeatKind(seat).label) if seat in SeatKind.values else seat
-
-
 def _names(ids: list[Any], by_id: dict[Any, Candidate]) -> str:
     return "、".join(by_id[i].name if i in by_id else str(i).split(":")[-1] for i in ids)
 
 
-def round_notes(result: dict[str, Any], by_id: dict[Any, Candidate]) -> list[str]:
+def round_notes(result: dict[str, Any], by_id: dict[Any, Candidate], *, body: str = "") -> list[str]:
     """The outcome of a counted round explained in words."""
     notes: list[str] = []
     if not result:
@@ -79,14 +75,15 @@ def round_notes(result: dict[str, Any], by_id: dict[Any, Candidate]) -> list[str
         notes.append(_("得票须达到 %(n)s 票方能当选。") % {"n": threshold})
     for seat, n in (result.get("unfilled") or {}).items():
         notes.append(_("%(seat)s尚缺 %(n)s 名，没有候选人得票达到当选票数或出现票数相等。") % {
-            "seat": _seat_label(seat), "n": n})
+            "seat": seat_label(seat, body), "n": n})
     for group in result.get("ties") or []:
         notes.append(_("%(names)s 得票相等，不能确定当选人，须就他们再次投票。") % {"names": _names(group, by_id)})
     if result.get("blocked"):
         notes.append(_("%(names)s 与已当选的人是近亲属，按规则不能同时当选。") % {
             "names": _names(result["blocked"], by_id)})
     for seat, n in (result.get("vacant") or {}).items():
-        notes.append(_("%(seat)s空缺 %(n)s 名：已没有可参加另行选举的候选人。") % {"seat": _seat_label(seat), "n": n})
+        notes.append(_("%(seat)s空缺 %(n)s 名：已没有可参加另行选举的候选人。")
+                     % {"seat": seat_label(seat, body), "n": n})
     warnings = result.get("warnings") or []
     if "women" in warnings:
         notes.append(_("当选成员中妇女人数少于规则要求：法律要求居民委员会成员中应当有妇女成员。"))
@@ -129,17 +126,20 @@ def results_for(election: Election, *, boxes: bool = True) -> Results:
         rows = by_round.get(r.pk, [])
         by_id: dict[Any, Candidate] = {c.pk: c for c in rows}
         seats = [
-            SeatResult(seat=s, label=_seat_label(s), seats=int((r.seats or {}).get(s, 0)),
+            SeatResult(seat=s, label=seat_label(s, election.body), seats=int((r.seats or {}).get(s, 0)),
                        candidates=[c for c in rows if c.seat == s])
             for s in SEAT_ORDER if int((r.seats or {}).get(s, 0)) or any(c.seat == s for c in rows)
         ]
         view = RoundView(round=r, result=r.result or {}, turnout=turnout_percent(r.result or {}), seats=seats,
-                         notes=round_notes(r.result or {}, by_id),
+                         notes=round_notes(r.result or {}, by_id, body=election.body),
                          tied={i for group in (r.result or {}).get("ties") or [] for i in group})
         if boxes and r.status == "open" and election.stage == Stage.VOTING:
             view.boxes = _boxes(r)
         views.append(view)
-    return Results(election=election, rounds=views, elected=elected_list(election))
+    elected = elected_list(election)
+    for person in elected:  # the results page's table of those elected
+        person.seat_label = seat_label(person.seat, election.body)  # type: ignore[attr-defined]
+    return Results(election=election, rounds=views, elected=elected)
 
 
 def public_summary(election: Election) -> dict[str, Any]:
@@ -158,6 +158,6 @@ def public_summary(election: Election) -> dict[str, Any]:
         res = first.result if first else {}
         data["turnout"] = {"registered": res.get("registered", 0), "voted": res.get("voted", 0),
                            "percent": turnout_percent(res)}
-        data["elected"] = [{"seat": c.seat, "seat_label": _seat_label(c.seat), "name": c.name,
+        data["elected"] = [{"seat": c.seat, "seat_label": seat_label(c.seat, election.body), "name": c.name,
                             "votes": c.votes_for, "round": c.round.number} for c in elected_list(election)]
     return data

@@ -32,6 +32,7 @@ from shequ.elections.models import (
     Voter,
     VoterSource,
     VoterStatus,
+    seat_label,
 )
 from shequ.elections.rules import election_params, items, number
 from shequ.elections.selectors.candidates import nomination_deadline, publication_check
@@ -206,7 +207,7 @@ def candidate_nominate(
     other = [c for c in existing if c.seat != seat and c.status in STANDING]
     if other:
         raise invalid("seat", _("%(name)s 已被提名为%(seat)s候选人，同一人不能同时被提名两个职位。")
-                      % {"name": person.name, "seat": SeatKind(other[0].seat).label})
+                      % {"name": person.name, "seat": seat_label(other[0].seat, election.body)})
     ids, group = _nominators(election, method, nominator_ids, group_code, voter)
     note = str(note or "").strip()
     if len(note) > 200:
@@ -226,7 +227,7 @@ def candidate_nominate(
     record(
         actor=actor, election=election, action="create" if created else "update", entity="elections.Candidate",
         entity_id=candidate.pk, summary=_("提名候选人 %(name)s（%(seat)s）") % {
-            "name": candidate.name, "seat": SeatKind(seat).label},
+            "name": candidate.name, "seat": seat_label(seat, election.body)},
         changes={"seat": seat, "method": method, "nominators": ids, "group_code": group,
                  "nomination_id": nomination.pk, "incumbent": candidate.incumbent},
     )

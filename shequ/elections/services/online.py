@@ -33,9 +33,9 @@ from shequ.elections.models import (
     Proxy,
     Round,
     RoundStatus,
-    SeatKind,
     Stage,
     Voter,
+    seat_label,
 )
 from shequ.elections.selectors.online import (
     require_voter_scope,
@@ -80,7 +80,7 @@ class BallotEntry(NamedTuple):
 _STATE_SQL = (
     "SELECT e.id, e.stage, e.online_voting, e.area_code, r.id, r.number, r.status, r.seats, v.id, v.status, "
     "(SELECT 1 FROM {proxy} p WHERE p.election_id = e.id AND p.grantor_id = v.id LIMIT 1), "
-    "c.id, c.name, c.seat, c.position "
+    "c.id, c.name, c.seat, c.position, e.body "
     "FROM {election} e "
     "LEFT JOIN {round} r ON r.id = (SELECT r2.id FROM {round} r2 WHERE r2.election_id = e.id "
     "ORDER BY r2.number DESC LIMIT 1) "
@@ -103,7 +103,7 @@ def _ballot_state(
     if not rows:
         raise NotFound()
     eid, stage, online, area_code, rid, number, status, seats, vid, vstatus, proxy = rows[0][:11]
-    found = Election(pk=eid, stage=stage, online_voting=bool(online), area_code=area_code)
+    found = Election(pk=eid, stage=stage, online_voting=bool(online), area_code=area_code, body=rows[0][15])
     round_ = None
     if rid is not None:
         round_ = Round(pk=rid, election_id=eid, number=number, status=status,
@@ -165,7 +165,7 @@ def _record_ballot(round_id: int, voter_id: int, marks: str, write_ins: dict[str
 
 
 def _marks(candidates: list[Any], choices: dict[int, str] | dict[str, str], seats: dict[str, int],
-           write_ins: dict[str, list[str]]) -> str:
+           write_ins: dict[str, list[str]], *, body: str = "") -> str:
     by_id = {c.pk: c for c in candidates}
     picked: dict[int, str] = {}
     for key, value in (choices or {}).items():
@@ -186,7 +186,7 @@ def _marks(candidates: list[Any], choices: dict[int, str] | dict[str, str], seat
         if marked + extra > count:
             raise invalid("choices", _("“%(seat)s”应选 %(n)s 名，您赞成了 %(marked)s 名、另选了 %(extra)s 名，"
                                        "超过应选人数的选票无效，请修改。")
-                          % {"seat": _seat_label(seat), "n": count, "marked": marked, "extra": extra})
+                          % {"seat": seat_label(seat, body), "n": count, "marked": marked, "extra": extra})
     positions = [c.position for c in candidates]
     if len(set(positions)) != len(positions) or (positions and max(positions) >= 200):
         raise Conflict(_("本轮选票的候选人顺序有误，请联系社区选举委员会。"), code="ballot_not_ready")
@@ -196,17 +196,14 @@ def _marks(candidates: list[Any], choices: dict[int, str] | dict[str, str], seat
     return "".join(cells)
 
 
-def _seat_label(seat: str) -> str:
-    return str(SeatKind(seat).label) if seat in SeatKind.values else seat
-
-
 def _write_ins(
-    write_ins: dict[str, list[str]] | None, seats: dict[str, int], candidates: list[Any]
+    write_ins: dict[str, list[str]] | None, seats: dict[str, int], candidates: list[Any], *, body: str = ""
 ) -> dict[str, list[str]]:
     clean: dict[str, list[str]] = {}
     for seat, names in (write_ins or {}).items():
         if seat not in seats:
-            raise invalid("write_ins", _("本轮没有“%(seat)s”职位可以另选他人。") % {"seat": _seat_label(str(seat))})
+            raise invalid("write_ins", _("本轮没有“%(seat)s”职位可以另选他人。")
+                          % {"seat": seat_label(str(seat), body)})
         listed = {c.name for c in candidates if c.seat == seat}
         kept: list[str] = []
         for name in names or []:
@@ -217,7 +214,7 @@ def _write_ins(
                 raise invalid("write_ins", _("另选他人的姓名过长（最多 %(n)s 字）。") % {"n": WRITE_IN_MAX})
             if name in listed:
                 raise invalid("write_ins", _("%(name)s 已是“%(seat)s”候选人，请直接在候选人处选择赞成。")
-                              % {"name": name, "seat": _seat_label(seat)})
+                              % {"name": name, "seat": seat_label(seat, body)})
             if name in kept:
                 raise invalid("write_ins", _("另选他人中 %(name)s 重复填写。") % {"name": name})
             kept.append(name)
@@ -239,8 +236,8 @@ def _checked(
         raise refusal
     assert round_ is not None and voter is not None
     seats = {str(k): int(v) for k, v in (round_.seats or {}).items() if int(v) > 0}
-    clean_write_ins = _write_ins(write_ins, seats, candidates)
-    return round_, voter, _marks(candidates, choices, seats, clean_write_ins), clean_write_ins
+    clean_write_ins = _write_ins(write_ins, seats, candidates, body=election.body)
+    return round_, voter, _marks(candidates, choices, seats, clean_write_ins, body=election.body), clean_write_ins
 
 
 def ballot_validate(

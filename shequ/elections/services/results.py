@@ -28,6 +28,7 @@ from shequ.elections.models import (
     Stage,
     Voter,
     VoterStatus,
+    seat_label,
 )
 from shequ.elections.rules import election_params, number
 from shequ.elections.selectors.common import registered_count
@@ -252,7 +253,7 @@ def results_text(election: Election) -> tuple[str, str]:
     ]
     for c in elected_list(election):
         lines.append(_("%(seat)s：%(name)s（得票 %(votes)s 票）") % {
-            "seat": SeatKind(c.seat).label, "name": c.name, "votes": c.votes_for})
+            "seat": seat_label(c.seat, election.body), "name": c.name, "votes": c.votes_for})
     vacant = sum(int(v) for r in election.rounds.all() for v in (r.result or {}).get("vacant", {}).values())
     if vacant:
         lines.append(_("另有 %(n)s 个职位空缺。") % {"n": vacant})

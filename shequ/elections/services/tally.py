@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core.errors import Conflict, ValidationFailed
-from shequ.elections.models import BallotBox, BoxTally, Candidate, CandidateStatus, SeatKind, Stage, TallySheet
+from shequ.elections.models import (
+    BallotBox,
+    BoxTally,
+    Candidate,
+    CandidateStatus,
+    SeatKind,
+    Stage,
+    TallySheet,
+    seat_label,
+)
 from shequ.elections.selectors.common import registered_count
 from shequ.elections.services.boxes import require_round_open
 from shequ.elections.services.common import locked, record, require_stage
@@ -110,7 +119,7 @@ def _write_ins(box: BallotBox, write_ins: Any, valid: int, errors: _Errors) -> d
         if seat not in SeatKind.values or not seats.get(seat):
             errors.add("write_ins", _("本轮不选举“%(seat)s”，不能另选他人。") % {"seat": str(seat)[:20]})
             continue
-        label = SeatKind(seat).label
+        label = seat_label(seat, box.round.election.body)
         key = f"write_ins.{seat}"
         if not isinstance(names, dict):
             errors.add(key, _("另选他人（%(seat)s）须填写姓名和票数。") % {"seat": label})
@@ -170,8 +179,8 @@ def check_figures(
         total = seat_for.get(seat, 0) + sum(normal_write_ins.get(seat, {}).values())
         if seats and total > valid * int(seats):
             message = _("%(seat)s赞成票与另选他人票合计 %(total)s 票，超过有效票 %(valid)s 张×应选职数 %(seats)s。")
-            errors.add(f"seat.{seat}", message % {"seat": SeatKind(seat).label, "total": total, "valid": valid,
-                                                  "seats": seats})
+            errors.add(f"seat.{seat}", message % {"seat": seat_label(seat, box.round.election.body), "total": total,
+                                                  "valid": valid, "seats": seats})
     errors.raise_any()
     return {**counts, "marks": normal_marks, "write_ins": normal_write_ins}
 

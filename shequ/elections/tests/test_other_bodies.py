@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from shequ.core.errors import PermissionDenied, ValidationFailed
 from shequ.core.roles import Role
-from shequ.core.testing.clients import ApiClient, assert_error
+from shequ.core.testing.clients import ApiClient, assert_error, login
 from shequ.core.testing.factories import make_user
 from shequ.disclosure.models import Disclosure
+from shequ.elections.certificate import certificate_download
 from shequ.elections.models import (
     Body,
     Candidate,
@@ -32,8 +34,10 @@ from shequ.elections.models import (
     Stage,
     Voter,
     VoterStatus,
+    seat_label,
 )
 from shequ.elections.rules import election_params, number, version_for_election
+from shequ.elections.selectors.online import ballot_get
 from shequ.elections.services.boxes import box_create
 from shequ.elections.services.handover import handover_record
 from shequ.elections.services.nomination import candidate_nominate, candidate_set_status, candidates_publish
@@ -45,6 +49,7 @@ from shequ.elections.services.voting import voting_open
 from shequ.elections.testing import DAY, first_round, make_election, make_people
 from shequ.governance.models import Worker
 from shequ.governance.services import worker_create
+from shequ.standards.tests.test_exports import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -242,9 +247,14 @@ def test_group_leader_end_to_end_with_online_ballots(ew):
     assert refused.value.code == "not_on_roll"
     # 9 of 15 vote online: 6 for the second candidate, 2 for the first, 1 abstains; more than half of 9 is 5
     choices = [{second.pk: "F", first.pk: "A"}] * 6 + [{first.pk: "F"}] * 2 + [{}]
-    for i, (person, ballot) in enumerate(zip(p[:9], choices, strict=True)):
-        ballot_cast(actor=make_user(f"group1_voter{i}", Role.RESIDENT, ew.community, resident=person),
-                    election=e, choices=ballot)
+    residents = [make_user(f"group1_voter{i}", Role.RESIDENT, ew.community, resident=person)
+                 for i, person in enumerate(p[:9])]
+    assert [(b.seat, b.label) for b in ballot_get(viewer=residents[0], pk=e.pk).blocks] == [("director", "组长")]
+    with pytest.raises(ValidationFailed) as too_many:  # the ballot's own refusal names the seat as the voter sees it
+        ballot_cast(actor=residents[0], election=e, choices={first.pk: "F", second.pk: "F"})
+    assert too_many.value.message.startswith("“组长”应选 1 名")
+    for resident, ballot in zip(residents, choices, strict=True):
+        ballot_cast(actor=resident, election=e, choices=ballot)
     counted = round_count(actor=ew.worker, election=e, on=e.election_day)
     res = counted.result
     assert (res["registered"], res["voted"], res["returned"], res["valid"]) == (15, 9, 9, True)
@@ -258,6 +268,22 @@ def test_group_leader_end_to_end_with_online_ballots(ew):
     public = Client().get(f"{BASE}/public/{e.pk}").json()
     assert [x["name"] for x in public["elected"]] == [p[2].name]
 
+    # the elected group leader is 组长 everywhere, never 主任 (the residents' committee's director)
+    leader = p[2].name
+    assert [(x["seat"], x["seat_label"]) for x in public["elected"]] == [("director", "组长")]
+    entry = Disclosure.objects.get(source_type="elections.Election", source_id=str(e.pk))
+    assert f"组长：{leader}（得票 6 票）" in entry.body and "主任" not in entry.body
+    page = login(ew.worker).get(reverse("elections:results", args=[e.pk])).content.decode()
+    assert f'<td data-label="职位">组长</td><td data-label="姓名">{leader}</td>' in page and "主任" not in page
+    public_page = Client().get(reverse("elections:public", args=[e.pk])).content.decode()
+    assert f'<td data-label="职位">组长</td><td data-label="姓名">{leader}</td>' in public_page
+    assert "主任" not in public_page
+    overview = login(ew.worker).get(reverse("elections:detail", args=[e.pk])).content.decode()
+    assert "组长 1 名" in overview and "主任 1" not in overview
+    text = pdf_text(certificate_download(viewer=ew.worker, pk=e.pk).content)
+    assert f"组长{leader}" in text and f"主任{leader}" not in text
+    assert text.count("主任") == text.count("选举委员会主任（签字）") == 1  # the election committee's, who signs
+
 
 # -- the women rule --------------------------------------------------------------------------------------------
 
@@ -270,3 +296,14 @@ def test_the_women_rule_is_the_residents_committees(ew, body, applies):
     assert rule >= 1  # the rule version asks for women on the residents' committee
     got = number(election_params(Election(policy_version=version, body=body)), "women_min")
     assert got == (rule if applies else 0)
+
+
+# -- what a seat is called -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [*Body.values, ""])
+def test_seat_labels_by_body(body):
+    leader = body == Body.GROUP_LEADER
+    assert [seat_label(seat, body) for seat in SeatKind.values] == (
+        ["组长", "副组长", "组员"] if leader else ["主任", "副主任", "委员"])
+    assert seat_label("treasurer", body) == "treasurer"  # an unknown seat: its raw value

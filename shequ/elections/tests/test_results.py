@@ -27,6 +27,7 @@ from shequ.elections.models import (
 )
 from shequ.elections.services.results import election_repeat, results_publish, round_count
 from shequ.elections.testing import advance, first_round, formal_candidates, make_people, roll_from
+from shequ.standards.tests.test_exports import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -250,5 +251,8 @@ def test_certificate_is_a_pdf_and_logs_an_export(ew):
     pdf = certificate_download(viewer=ew.analyst, pk=s.election.pk)
     assert pdf.content.startswith(b"%PDF") and pdf.content.rstrip().endswith(b"%%EOF")
     assert len(pdf.content) > 2000 and pdf.content_type == "application/pdf"
+    text = pdf_text(pdf.content)  # a residents' committee's seats keep their names (a group leader is 组长)
+    assert f"主任{c[0].name}" in text and f"副主任{c[2].name}" in text and f"委员{c[4].name}" in text
+    assert "组长" not in text
     log = AccessLog.objects.get(kind="export", entity_type="elections.Election")
     assert log.actor == ew.analyst and log.entity_id == str(s.election.pk) and log.row_count == 5

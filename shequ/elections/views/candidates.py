@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from shequ.areas.models import Area, Level
 from shequ.core.errors import ApplicationError, NotFound, PermissionDenied
 from shequ.elections import policies
-from shequ.elections.models import CandidateStatus, Election, NominationMethod, SeatKind, Stage
+from shequ.elections.models import CandidateStatus, Election, NominationMethod, SeatKind, Stage, seat_label
 from shequ.elections.rules import election_params, items, number
 from shequ.elections.selectors import candidates as sel
 from shequ.elections.selectors.common import election_get, election_public_get
@@ -61,7 +61,7 @@ class NominateForm(ServiceErrorsMixin, forms.Form):
         method_field.choices = [(m, label) for m, label in NominationMethod.choices if methods is None or m in methods]
         seat_field = self.fields["seat"]
         assert isinstance(seat_field, forms.ChoiceField)
-        seat_field.choices = [(s, SeatKind(s).label) for s, n in election.seats.items() if n]
+        seat_field.choices = [(s, seat_label(s, election.body)) for s, n in election.seats.items() if n]
         group_field = self.fields["group_code"]
         assert isinstance(group_field, forms.ChoiceField)
         if election.group_id:
@@ -290,7 +290,7 @@ def public(request: HttpRequest, pk: int) -> HttpResponse:
     """No login: the formal candidates once published (name, sex, age, seat, incumbent); 404 before."""
     election = election_public_get(pk=pk)
     rows = sel.public_candidates(election)
-    seats = [(SeatKind(s).label, [r for r in rows if r.seat == s]) for s in SeatKind.values]
+    seats = [(seat_label(s, election.body), [r for r in rows if r.seat == s]) for s in SeatKind.values]
     return render(request, "elections/candidates/public.html",
                   {"election": election, "seats": [(label, rs) for label, rs in seats if rs], "count": len(rows)})
 

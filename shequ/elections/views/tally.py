@@ -18,7 +18,17 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ApplicationError, NotFound, PermissionDenied
 from shequ.elections import policies
-from shequ.elections.models import BallotBox, BoxKind, Candidate, Election, RoundStatus, SeatKind, Stage, TallySheet
+from shequ.elections.models import (
+    BallotBox,
+    BoxKind,
+    Candidate,
+    Election,
+    RoundStatus,
+    SeatKind,
+    Stage,
+    TallySheet,
+    seat_label,
+)
 from shequ.elections.rules import election_params, number
 from shequ.elections.selectors.common import election_get
 from shequ.elections.selectors.tally import (
@@ -176,8 +186,8 @@ def _values_of(row: Any) -> dict[str, str]:
     return values
 
 
-def _parse(post: Any, candidates: list[Candidate], seats: list[tuple[str, int]]) -> tuple[dict[str, Any],
-                                                                                          dict[str, list[str]]]:
+def _parse(post: Any, candidates: list[Candidate], seats: list[tuple[str, int]], *,
+           body: str = "") -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The posted figures as the service takes them (raw text: the service says what is wrong with it)."""
     errors: dict[str, list[str]] = {}
     marks = {str(c.pk): [post.get(f"c{c.pk}_{i}", "").strip() for i in range(3)] for c in candidates}
@@ -191,7 +201,7 @@ def _parse(post: Any, candidates: list[Candidate], seats: list[tuple[str, int]])
                 continue
             if name in entry:
                 errors.setdefault(f"write_ins.{seat}", []).append(
-                    _("另选他人（%(seat)s）%(name)s 填写了两次。") % {"seat": SeatKind(seat).label, "name": name})
+                    _("另选他人（%(seat)s）%(name)s 填写了两次。") % {"seat": seat_label(seat, body), "name": name})
             entry[name] = votes
         if entry:
             write_ins[seat] = entry
@@ -200,10 +210,10 @@ def _parse(post: Any, candidates: list[Candidate], seats: list[tuple[str, int]])
 
 
 def _form(box: BallotBox, candidates: list[Candidate], values: dict[str, str],
-          errors: dict[str, list[str]]) -> dict[str, Any]:
+          errors: dict[str, list[str]], *, body: str = "") -> dict[str, Any]:
     groups = []
     for seat, count in _seats(box):
-        group = SeatGroup(seat=seat, label=str(SeatKind(seat).label), seats=count,
+        group = SeatGroup(seat=seat, label=seat_label(seat, body), seats=count,
                           errors=[*errors.get(f"seat.{seat}", []), *errors.get(f"write_ins.{seat}", [])])
         for c in candidates:
             if c.seat == seat:
@@ -249,7 +259,7 @@ def sheet(request: HttpRequest, pk: int, box: int) -> HttpResponse:
     error, status = "", 200
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        figures, errors = _parse(request.POST, candidates, _seats(row))
+        figures, errors = _parse(request.POST, candidates, _seats(row), body=election.body)
         values = {k: str(v).strip() for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         if errors:
             error, status = next(iter(errors.values()))[0], 422
@@ -279,7 +289,7 @@ def sheet(request: HttpRequest, pk: int, box: int) -> HttpResponse:
         "warnings": sheet_warnings(mine) if mine else [],
         "error": error,
         "crumbs": _crumbs(election, (reverse("elections:boxes", args=[election.pk]), _("票箱与计票单"))),
-        **_form(row, candidates, values, errors),
+        **_form(row, candidates, values, errors, body=election.body),
     }
     return render(request, "elections/tally/sheet.html", context, status=status)
 
@@ -299,7 +309,7 @@ def reconcile(request: HttpRequest, pk: int, box: int) -> HttpResponse:
     error, status = "", 200
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        figures, errors = _parse(request.POST, candidates, _seats(row))
+        figures, errors = _parse(request.POST, candidates, _seats(row), body=election.body)
         values = {k: str(v).strip() for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         note = request.POST.get("note", "").strip()
         if errors:
@@ -327,9 +337,9 @@ def reconcile(request: HttpRequest, pk: int, box: int) -> HttpResponse:
                           and not _closed(election, row)),
         "note": note,
         "error": error,
-        "seat_labels": dict(SeatKind.choices),
+        "seat_labels": {s: seat_label(s, election.body) for s in SeatKind.values},
         "crumbs": _crumbs(election, (reverse("elections:boxes", args=[election.pk]), _("票箱与计票单"))),
-        **_form(row, candidates, values, errors),
+        **_form(row, candidates, values, errors, body=election.body),
     }
     return render(request, "elections/tally/reconcile.html", context, status=status)
 
