@@ -136,7 +136,7 @@ def _draw(rng: random.Random, rule: str, kind: str, p: dict, bad: float) -> tupl
 
 COLUMNS = (
     "community_id", "area_code", "community_kind", "year", "rule", "status", "measured", "threshold", "gap",
-    "policy_version_id", "detail", "computed_at",
+    "policy_version_id", "detail", "computed_at", "block_digest",
 )  # fmt: skip
 
 
@@ -191,7 +191,8 @@ def _results(seed: int) -> int:
                 if not rule_applies(rule, p, kind):
                     continue
                 status, measured, threshold, gap, detail = _draw(rng, rule, kind, p, bad)
-                rows.append((pk, code, kind, year, rule, status, measured, threshold, gap, version.pk, detail, now))
+                # No block digest: rows written outside the recompute (it rewrites them when it next runs).
+                rows.append((pk, code, kind, year, rule, status, measured, threshold, gap, version.pk, detail, now, ""))
         if len(rows) > 50_000:
             total += _copy(rows)
             rows = []
