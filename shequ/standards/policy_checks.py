@@ -1,5 +1,6 @@
 """Checks of a policy version before it is written: its parameter values by kind, and the chain of versions
-it would leave behind (contiguous: each starts the day after the previous ends; only the last open-ended).
+it would leave behind (contiguous: each starts the day after the previous ends; the last, and only the last,
+open-ended).
 
 Each check returns {field: [messages]} (empty when fine) so a form can show every problem at once, next to
 its field; `fail` turns them into the one ValidationFailed, whose message says where and why.
@@ -191,7 +192,8 @@ class Span:
 
 def chain_errors(spans: list[Span], target: Span) -> dict[str, list[str]]:
     """Problems of the chain, on the target's field that causes them (its start: trouble with the version
-    before it; its end: trouble with the version after it)."""
+    before it; its end: trouble with the version after it, or — for the latest version — any end at all, which
+    would leave every later year without a version)."""
     day = dt.timedelta(days=1)
     for span in spans:
         if span.end is not None and span.end < span.start:
@@ -252,6 +254,19 @@ def chain_errors(spans: list[Span], target: Span) -> dict[str, list[str]]:
                     }
                 ]
             }
+    last = ordered[-1] if ordered else None
+    if last is target and last.end is not None:
+        # A year is judged by the version in force on 31 December: the first year left without one.
+        first = last.end.year + 1 if (last.end.month, last.end.day) == (12, 31) else last.end.year
+        return {
+            "effective_to": [
+                _(
+                    "%(name)s是最新的版本，不能设定失效日期：自 %(from)s 起（%(year)s 年及以后各年）将没有适用的"
+                    "版本。最新的版本须长期有效；如要改用新的标准，请新增一个版本，本版本会随之结束。"
+                )
+                % {"name": last.name(), "from": last.end + day, "year": first}
+            ]
+        }
     return {}
 
 

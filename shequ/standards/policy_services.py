@@ -3,8 +3,10 @@
 Each set's versions form one chain: sorted by start date, every version starts the day after the previous
 one ends and only the last may be open-ended, so every day after the first start is judged by exactly one
 version. Every write builds the chain it would leave behind and refuses it, naming the dates, when that
-chain has a gap or an overlap. Versions are history (a year is judged by the version then in force), so a
-version that judged a year is never deleted.
+chain has a gap or an overlap, or when the latest version would get an end date (a set is continued by adding
+a version, which closes its predecessor). Versions are history (a year is judged by the version then in force),
+so a version that judged a year is never deleted, and its parameters and start never change: new figures are a
+new version from the year they apply.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from shequ.standards.policy_checks import (
     Param,
     Span,
     chain_errors,
+    clean_value,
     fail,
     params_of,
     resolve_parameters,
@@ -36,6 +39,8 @@ from shequ.standards.policy_selectors import policy_set_visible
 ENTITY = "policy_version"
 UNSET: Any = object()
 VERSION_FIELDS = ["number", "effective_from", "effective_to", "citation", "note"]
+# The parameter the governance two-year rule reads (governance.rules.required_years).
+GOVERNANCE_KEY = "incompetent_years"
 
 
 # -- permission -------------------------------------------------------------------------------------
@@ -101,20 +106,82 @@ def _param_changes(old: dict[str, Param], new: dict[str, Param]) -> dict[str, li
     }
 
 
-def _recompute_after(actor: Any, policy_set: PolicySet, *starts: dt.date | None) -> None:
-    """A change to the community standards re-judges the years it touches, in the background after commit (the
-    other topics — e.g. the election rules — fix their version on the record they judge)."""
+def _years_label(years: Iterable[int]) -> str:
+    """2016–2019、2021: runs of consecutive years as ranges."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and runs[-1][-1] == year - 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return _("、").join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _in_use_errors(version: PolicyVersion, fields: Iterable[str]) -> dict[str, list[str]]:
+    """{field: [why]} for each of `fields` (parameters, effective_from) when the version already judged something:
+    compliance results (naming their years) or a record fixed to it (e.g. an election). Changing its figures or
+    its start would rewrite that history."""
+    fields = list(fields)
+    if not fields:
+        return {}
+    years = list(
+        ComplianceResult.objects.filter(policy_version_id=version.pk).values_list("year", flat=True).distinct()
+    )
+    if years:
+        message = _(
+            "第 %(n)s 版已用于评判 %(years)s 年的达标结果，这些结果是历史记录：其参数和生效日期不能再修改"
+            "（依据文件和修订说明仍可修改）。如新的标准自某年起适用，请新增一个自该年起生效的版本。"
+        ) % {"n": version.number, "years": _years_label(years)}
+    elif _referenced(version):
+        message = _(
+            "第 %(n)s 版已被其他记录引用（如已设定的选举）：其参数和生效日期不能再修改（依据文件和修订说明仍可"
+            "修改）。如新的规定自某日起适用，请新增一个自该日起生效的版本。"
+        ) % {"n": version.number}
+    else:
+        return {}
+    return {field: [message] for field in fields}
+
+
+def _referenced(version: PolicyVersion) -> bool:
+    """True when a record that fixes its version (a protected reference, e.g. an election) points at this one."""
+    relations = [
+        rel
+        for rel in PolicyVersion._meta.get_fields(include_hidden=True)  # an election's has no reverse name
+        if isinstance(rel, models.ForeignObjectRel) and rel.on_delete is models.PROTECT
+    ]
+    return any(rel.related_model._default_manager.filter(**{rel.field.name: version.pk}).exists() for rel in relations)
+
+
+def _recompute_after(actor: Any, policy_set: PolicySet, *starts: dt.date | None, governance: bool = False) -> None:
+    """A change to the community standards re-judges the years it touches: compliance in the background after
+    commit (the other topics — e.g. the election rules — fix their version on the record they judge); with
+    `governance` (the change touches `incompetent_years` or the years a version carrying it covers), the two-year
+    rule's action items of the set's area at once, in the same transaction."""
     from shequ.standards.policy import TOPIC
     from shequ.standards.tasks import compliance_recompute_start
 
     if policy_set.topic != TOPIC:
         return
+    if governance:
+        from shequ.governance.services import action_items_recompute_area
+
+        action_items_recompute_area(actor=actor, area_code=policy_set.jurisdiction_code)
     first = min((d.year for d in starts if d is not None), default=None)
     years = list(range(first, dt.date.today().year + 1)) if first is not None else None
     try:
         compliance_recompute_start(actor=actor, area_code=policy_set.jurisdiction_code, years=years)
     except PermissionDenied:  # the editor may change policy but not run the recompute: the nightly run will
         return
+
+
+def _figures(params: Mapping[str, Param]) -> dict[str, tuple[str, Any]]:
+    """What judges a year: kinds and values, as the checks store them (so "2" and "2.00" are one figure); a
+    parameter's label is text, like the citation."""
+    figures: dict[str, tuple[str, Any]] = {}
+    for key, param in params.items():
+        value, problem = clean_value(param.kind, param.value)
+        figures[key] = (param.kind, param.value if problem else value)
+    return figures
 
 
 def _citation_errors(citation: str) -> dict[str, list[str]]:
@@ -190,7 +257,8 @@ def policy_version_create(
         PolicyParameter.objects.bulk_create(rows)
         changes = diff({}, snapshot(version, VERSION_FIELDS)) | _param_changes({}, params)
         _audit(actor, version, "create", changes, f"{policy_set.code} v{number}")
-        _recompute_after(actor, policy_set, effective_from)
+        governance = GOVERNANCE_KEY in params or any(GOVERNANCE_KEY in params_of(v) for v in versions)
+        _recompute_after(actor, policy_set, effective_from, governance=governance)
     return version
 
 
@@ -252,6 +320,16 @@ def policy_version_update(
             chain = {"effective_from" if moved[0][1] == "end" else "effective_to": chain["__all__"]}
         old_params = params_of(version)
         params, param_errors = resolve_parameters(old_params, parameters or {}, remove_keys, complete=False)
+        # What a version that judged years may not change (its texts may): its figures and its start, nor the
+        # start of a neighbour that judged years moved along with it.
+        figures_changed = bool(param_errors) or _figures(params) != _figures(old_params)
+        touched = {"parameters": figures_changed, "effective_from": target.start != version.effective_from}
+        in_use = _in_use_errors(version, [field for field, changed in touched.items() if changed])
+        for neighbour, edge, _when in moved:
+            if edge == "start" and not in_use:  # the next version's start follows this one's end
+                in_use = _in_use_errors(neighbour, ["effective_to"])
+        if in_use:
+            raise Conflict(next(iter(in_use.values()))[0], code="version_in_use", details=in_use)
         errors |= chain | param_errors
         if errors:
             raise fail(errors)
@@ -281,7 +359,11 @@ def policy_version_update(
         if changes:
             _audit(actor, version, "update", changes, f"{policy_set.code} v{version.number}")
             was_from = dt.date.fromisoformat(str(old["effective_from"]))
-            _recompute_after(actor, policy_set, was_from, version.effective_from)
+            dates_changed = "effective_from" in changes or "effective_to" in changes
+            governance = f"parameters.{GOVERNANCE_KEY}" in changes or (
+                dates_changed and any(GOVERNANCE_KEY in params_of(v) for v in versions)
+            )
+            _recompute_after(actor, policy_set, was_from, version.effective_from, governance=governance)
     return version
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from shequ.core.models import AuditLog
-from shequ.standards.models import PolicyVersion
+from shequ.standards.models import ComplianceResult, PolicyVersion
 from shequ.standards.tests.policy_factories import TOPIC, english_catalogue, make_policy_set, v2_values  # noqa: F401
 
 BASE = "/api/v1/standards/policies"
@@ -203,10 +204,8 @@ def test_patch_changes_only_what_is_sent(client, world, ps):
     assert body["note"] == "更正" and body["effective_to"] is None and body["citation"] == "娄民发〔2016〕58号"
     assert {p["key"]: p["value"] for p in body["parameters"]}["staff_min"] == "6"
 
-    closed = c.patch(f"{BASE}/versions/{ps.v2.pk}", {"effective_to": "2020-12-31"}, content_type="application/json")
-    assert closed.json()["effective_to"] == "2020-12-31"
-    reopened = c.patch(f"{BASE}/versions/{ps.v2.pk}", {"effective_to": None}, content_type="application/json")
-    assert reopened.json()["effective_to"] is None
+    # (Closing the latest version used to be accepted here; it leaves every later year without a version, so it
+    # is refused now: test_closing_the_latest_version_is_refused_and_nothing_is_saved.)
 
     gap = c.patch(f"{BASE}/versions/{ps.v1.pk}", {"effective_to": "2015-12-30"}, content_type="application/json")
     assert gap.status_code == 422 and "effective_to" in gap.json()["details"]
@@ -226,3 +225,96 @@ def test_delete_latest_only(client, world, ps):
     assert refused.status_code == 409 and _error_shape(refused.json())["code"] == "not_latest"
     assert c.delete(f"{BASE}/versions/{ps.v2.pk}").status_code == 204
     assert not PolicyVersion.objects.filter(pk=ps.v2.pk).exists()
+
+
+def test_closing_the_latest_version_is_refused_and_nothing_is_saved(client, world, ps):
+    c = _as(client, world.admin)
+    audited = AuditLog.objects.filter(entity_type="policy_version").count()
+    refused = c.patch(
+        f"{BASE}/versions/{ps.v2.pk}",
+        {"effective_to": "2020-12-31", "note": "不应保存", "parameters": {"staff_min": "7"}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    body = _error_shape(refused.json())
+    assert body["code"] == "validation_failed" and set(body["details"]) == {"effective_to"}
+    assert "2021-01-01" in body["message"] and "（2021 年及以后各年）将没有适用的版本" in body["message"]
+    assert "新增一个版本" in body["message"]
+    # an end inside a year leaves that year itself uncovered (a year is judged on 31 December)
+    mid_year = c.patch(f"{BASE}/versions/{ps.v2.pk}", {"effective_to": "2020-06-30"}, content_type="application/json")
+    assert mid_year.status_code == 422 and "（2020 年及以后各年）" in mid_year.json()["message"]
+    ps.v2.refresh_from_db()
+    assert ps.v2.effective_to is None and ps.v2.note == ""
+    assert ps.v2.parameters.get(key="staff_min").value == "5"
+    assert AuditLog.objects.filter(entity_type="policy_version").count() == audited
+    # a new version is how a set is continued: it closes v2 the day before
+    added = c.post(
+        f"{BASE}/{ps.set.pk}/versions",
+        {"effective_from": "2021-01-01", "citation": "x", "parameters": v2_values(staff_min="7")},
+        content_type="application/json",
+    )
+    assert added.status_code == 201 and added.json()["effective_to"] is None
+    ps.v2.refresh_from_db()
+    assert ps.v2.effective_to == dt.date(2020, 12, 31)
+
+
+def test_a_closed_latest_version_may_be_reopened(client, world):
+    ps = make_policy_set(v2_end=dt.date(2019, 12, 31))
+    reopened = _as(client, world.admin).patch(
+        f"{BASE}/versions/{ps.v2.pk}", {"effective_to": None}, content_type="application/json"
+    )
+    assert reopened.status_code == 200 and reopened.json()["effective_to"] is None
+
+
+def _judge(world, version, *years):
+    for year in years:
+        ComplianceResult.objects.create(
+            community=world.community,
+            area_code=world.community.code,
+            year=year,
+            rule="premises_area",
+            status=1,
+            policy_version=version,
+            computed_at=timezone.now(),
+        )
+
+
+def test_figures_and_start_of_a_version_that_judged_years_are_refused_texts_stay_editable(client, world, ps):
+    _judge(world, ps.v2, 2016, 2017, 2018, 2020)
+    c = _as(client, world.admin)
+    url = f"{BASE}/versions/{ps.v2.pk}"
+    audited = AuditLog.objects.filter(entity_type="policy_version").count()
+    for payload, field in [
+        ({"parameters": {"staff_min": "6"}, "note": "不应保存"}, "parameters"),
+        ({"remove_keys": ["operating_funds_min_urban"]}, "parameters"),
+        ({"parameters": {"grid_people": {"kind": "count", "value": "600"}}}, "parameters"),
+        ({"effective_from": "2016-03-01", "shift_neighbours": True}, "effective_from"),
+    ]:
+        refused = c.patch(url, payload, content_type="application/json")
+        assert refused.status_code == 409, payload
+        body = _error_shape(refused.json())
+        assert body["code"] == "version_in_use" and set(body["details"]) == {field}
+        assert "2016–2018、2020 年" in body["message"] and "新增一个自该年起生效的版本" in body["message"]
+    # the previous version's end may not push the start of v2 either
+    pushed = c.patch(
+        f"{BASE}/versions/{ps.v1.pk}",
+        {"effective_to": "2016-06-30", "shift_neighbours": True},
+        content_type="application/json",
+    )
+    assert pushed.status_code == 409 and set(pushed.json()["details"]) == {"effective_to"}
+    ps.v1.refresh_from_db()
+    ps.v2.refresh_from_db()
+    assert (ps.v1.effective_to, ps.v2.effective_from, ps.v2.note) == (dt.date(2015, 12, 31), dt.date(2016, 1, 1), "")
+    assert dict(ps.v2.parameters.values_list("key", "value")) == {
+        "premises_min_m2": "400",
+        "staff_min": "5",
+        "plaques": ["社区党组织", "社区居民委员会", "社区服务中心"],
+        "operating_funds_min_urban": "200000",
+    }
+    assert AuditLog.objects.filter(entity_type="policy_version").count() == audited
+    # texts, and the same figures sent back unchanged (as the edit form does), are fine
+    same = {"premises_min_m2": "400.00", "staff_min": 5, "operating_funds_min_urban": "200,000"}
+    ok = c.patch(url, {"citation": "新文号", "note": "更正", "parameters": same}, content_type="application/json")
+    assert ok.status_code == 200, ok.content
+    assert (ok.json()["citation"], ok.json()["note"]) == ("新文号", "更正")
+    assert {p["key"]: p["value"] for p in ok.json()["parameters"]}["premises_min_m2"] == "400"

@@ -47,3 +47,20 @@ def test_election_rules_do_not_recompute_compliance_and_a_version_in_use_stays(w
     with pytest.raises(Conflict):
         policy_version_delete(actor=province, version=v3)
     assert rules.versions.filter(pk=v3.pk).exists()
+
+
+def test_a_version_an_election_is_fixed_to_keeps_its_figures(world, django_user_model):
+    from shequ.elections.testing import make_election
+
+    province = django_user_model.objects.create_superuser("province", password="x")
+    rules = PolicySet.objects.get(code="hunan-residents-committee-elections")
+    values = dict(rules.versions.get(number=2).parameters.values_list("key", "value"))
+    v3 = policy_version_create(actor=province, policy_set=rules, effective_from=dt.date(2027, 1, 1),
+                               citation="湘民发〔2026〕1号", parameters=values)
+    policy_version_update(actor=province, version=v3, parameters={"proxy_max": "2"})  # not used yet: in place
+    make_election(actor=world.admin, community=world.community, day=dt.date(2027, 3, 1))
+    with pytest.raises(Conflict) as caught:
+        policy_version_update(actor=province, version=v3, parameters={"proxy_max": "3"})
+    assert caught.value.code == "version_in_use" and "选举" in str(caught.value.message)
+    assert v3.parameters.get(key="proxy_max").value == "2"
+    policy_version_update(actor=province, version=v3, note="更正")  # texts stay editable

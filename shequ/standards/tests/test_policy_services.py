@@ -378,3 +378,107 @@ def test_only_the_latest_unjudged_version_may_be_deleted_and_the_previous_reopen
     assert ps.v2.effective_to is None
     deleted = AuditLog.objects.get(action="policy_version.delete", entity_id=str(v3.pk))
     assert deleted.changes["number"] == [3, None]
+
+
+# -- the latest version stays open-ended ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("end", "first_uncovered"), [(D(2020, 12, 31), 2021), (D(2020, 6, 30), 2020)])
+def test_an_end_date_on_the_latest_version_is_refused_naming_the_years_left_uncovered(world, ps, end, first_uncovered):
+    before = _state(ps.set)
+    for shift in (False, True):
+        with pytest.raises(ValidationFailed) as caught:
+            policy_version_update(
+                actor=world.admin,
+                version=ps.v2,
+                effective_to=end,
+                note="不应保存",
+                parameters={"staff_min": "6"},
+                shift_neighbours=shift,
+            )
+        assert set(caught.value.details) == {"effective_to"}
+        message = str(caught.value.message)
+        assert f"自 {end + dt.timedelta(days=1)} 起（{first_uncovered} 年及以后各年）将没有适用的版本" in message
+        assert "新增一个版本" in message
+        assert _state(ps.set) == before
+    # the same for a new version that would be the latest: its predecessor would have been closed for nothing
+    with pytest.raises(ValidationFailed) as caught:
+        _create(world, ps, D(2020, 1, 1), D(2022, 12, 31))
+    assert set(caught.value.details) == {"effective_to"} and "2023 年及以后各年" in str(caught.value.message)
+    assert _state(ps.set) == before
+
+
+def test_versions_before_the_latest_keep_their_end_and_the_latest_may_be_reopened(world):
+    ps = make_policy_set(v2_end=D(2019, 12, 31))  # e.g. data from before the rule
+    policy_version_update(actor=world.admin, version=ps.v1, note="更正")  # not the latest: unaffected
+    policy_version_update(actor=world.admin, version=ps.v2, effective_to=None)
+    ps.v2.refresh_from_db()
+    assert ps.v2.effective_to is None
+
+
+# -- a version that judged years keeps its figures ----------------------------------------------------
+
+
+def _judge(world, version, *years):
+    for year in years:
+        ComplianceResult.objects.create(
+            community=world.community,
+            area_code=world.community.code,
+            year=year,
+            rule="premises_area",
+            status=1,
+            policy_version=version,
+            computed_at=timezone.now(),
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"parameters": {"staff_min": "6"}}, "parameters"),
+        ({"parameters": {"plaques": ["社区党组织"]}}, "parameters"),
+        ({"remove_keys": ["operating_funds_min_urban"]}, "parameters"),
+        ({"parameters": {"grid_people": {"kind": "count", "value": "600"}}}, "parameters"),
+        ({"parameters": {"staff_min": "-1"}}, "parameters"),  # in use comes first: no point fixing the value
+        ({"effective_from": D(2016, 7, 1), "shift_neighbours": True}, "effective_from"),
+    ],
+)
+def test_figures_or_start_of_a_version_that_judged_years_are_refused_and_nothing_is_saved(world, ps, change, field):
+    _judge(world, ps.v2, 2016, 2017, 2019)
+    before = _state(ps.set)
+    with pytest.raises(Conflict) as caught:
+        policy_version_update(actor=world.admin, version=ps.v2, note="不应保存", **change)
+    assert caught.value.code == "version_in_use" and caught.value.status == 409
+    assert set(caught.value.details) == {field}
+    message = str(caught.value.message)
+    assert "第 2 版已用于评判 2016–2017、2019 年的达标结果" in message
+    assert "新增一个自该年起生效的版本" in message
+    assert _state(ps.set) == before
+
+
+def test_a_version_that_judged_years_keeps_its_start_when_a_neighbour_would_push_it(world, ps):
+    _judge(world, ps.v2, 2016)
+    before = _state(ps.set)
+    with pytest.raises(Conflict) as caught:
+        policy_version_update(actor=world.admin, version=ps.v1, effective_to=D(2016, 6, 30), shift_neighbours=True)
+    assert set(caught.value.details) == {"effective_to"} and "第 2 版" in str(caught.value.message)
+    assert _state(ps.set) == before
+
+
+def test_texts_of_a_version_that_judged_years_stay_editable_and_a_new_version_carries_new_figures(world, ps):
+    _judge(world, ps.v2, 2016)
+    same = {"premises_min_m2": "400.0", "staff_min": 5, "operating_funds_min_urban": "200,000"}
+    policy_version_update(actor=world.admin, version=ps.v2, citation="新文号", note="更正", parameters=same)
+    ps.v2.refresh_from_db()
+    assert (ps.v2.citation, ps.v2.note) == ("新文号", "更正")
+    assert dict(ps.v2.parameters.values_list("key", "value"))["premises_min_m2"] == "400"
+    # a parameter's label is text too
+    policy_version_update(
+        actor=world.admin, version=ps.v2, parameters={"staff_min": {"value": "5", "label": "最少人数"}}
+    )
+    assert ps.v2.parameters.get(key="staff_min").label == "最少人数"
+    # without results the same figures change in place (a version not yet used is still a draft)
+    _create(world, ps, D(2020, 1, 1), staff_min="6")
+    v3 = PolicyVersion.objects.get(policy_set=ps.set, number=3)
+    policy_version_update(actor=world.admin, version=v3, parameters={"staff_min": "7"})
+    assert v3.parameters.get(key="staff_min").value == "7"

@@ -349,3 +349,34 @@ def test_pages_fit_a_phone_screen(live_server, world, page_for):
     page.click("button.primary")
     page.wait_for_url(f"**{reverse('policies:detail', args=[ps.set.pk])}")
     assert "已新增第 3 版" in page.content()
+
+
+def test_edit_form_of_a_version_that_judged_years_refuses_new_figures_on_the_form_and_keeps_texts(client, world, ps):
+    ComplianceResult.objects.create(
+        community=world.community,
+        area_code=world.community.code,
+        year=2017,
+        rule="premises_area",
+        status=1,
+        policy_version=ps.v2,
+        computed_at=timezone.now(),
+    )
+    _login(client, world.admin)
+    url = reverse("policies:version_edit", args=[ps.v2.pk])
+    assert "其参数和生效日期不能再修改" in client.get(url).content.decode()
+    response = client.post(url, _edit_post(ps.v2, p_staff_min="6", note="不应保存"))
+    assert response.status_code == 422
+    html = response.content.decode()
+    top = html[html.index('<div class="error" role="alert">') : html.index("<fieldset>")]
+    assert "第 2 版已用于评判 2017 年的达标结果" in top and "新增一个自该年起生效的版本" in top
+    ps.v2.refresh_from_db()
+    assert ps.v2.note == "" and ps.v2.parameters.get(key="staff_min").value == "5"
+    # the latest version's end date is refused next to the field
+    response = client.post(url, _edit_post(ps.v2, effective_to="2020-12-31"))
+    assert response.status_code == 422
+    assert "2021 年及以后各年" in _field_block(response.content.decode(), "effective_to")
+    # the whole form sent back with only the texts changed is saved
+    response = client.post(url, _edit_post(ps.v2, citation="新文号", note="更正"))
+    assert response.status_code == 302
+    ps.v2.refresh_from_db()
+    assert (ps.v2.citation, ps.v2.note) == ("新文号", "更正")
