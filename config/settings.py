@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -156,6 +157,14 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work, run by `celery -A config beat` (times in CELERY_TIMEZONE). The nightly recompute keeps compliance
+# results current when households change in the registry or a new calendar year begins.
+CELERY_BEAT_SCHEDULE = {
+    "standards-recompute-nightly": {
+        "task": "shequ.standards.recompute_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
+from ninja.responses import Status
 
 from shequ.areas.models import Area
 from shequ.core.errors import NotFound
+from shequ.core.models import BackgroundJob
 from shequ.registry.paging import paginate
 from shequ.standards import exports, problems, selectors
 from shequ.standards.models import ComplianceResult
@@ -26,6 +28,9 @@ from shequ.standards.schemas import (
     ProblemLineOut,
     ProblemParagraphOut,
     ProblemsOut,
+    RecomputeIn,
+    RecomputeJobOut,
+    RecomputeSummaryOut,
     ResultOut,
     ResultPage,
     RuleFigureOut,
@@ -36,8 +41,10 @@ from shequ.standards.schemas import (
     TrendPoint,
 )
 from shequ.standards.selectors import RULE_BY_CODE, STATUS_NAME
+from shequ.standards.tasks import compliance_recompute_job_get, compliance_recompute_start
 
 router = Router(tags=["standards"])
+RECOMPUTE_BASE = "/api/v1/standards/recompute/"
 
 
 def _brief(area: Area) -> AreaBrief:
@@ -218,3 +225,50 @@ def export_xlsx(request: HttpRequest, filters: Query[SummaryFilters]) -> HttpRes
 def export_pdf(request: HttpRequest, filters: Query[SummaryFilters]) -> HttpResponse:
     area = selectors.standards_area(viewer=request.user, code=filters.area)
     return _download(exports.compliance_export_pdf(actor=request.user, area=area, year=filters.year, kind=filters.kind))
+
+
+def _recompute_job(job: BackgroundJob) -> RecomputeJobOut:
+    params = job.params or {}
+    result = job.result or {}
+    done, total = job.progress_done, job.progress_total
+    succeeded = job.status == BackgroundJob.Status.SUCCEEDED
+    return RecomputeJobOut(
+        id=job.pk,
+        area=params.get("area_code", job.area_code),
+        years=params.get("years") or [],
+        status=job.status,  # type: ignore[arg-type]
+        progress_done=done,
+        progress_total=total,
+        percent=100 if succeeded else (min(100, done * 100 // total) if total else 0),
+        summary=RecomputeSummaryOut.model_validate(result) if succeeded and result else None,
+        error=job.error,
+        created_at=job.created_at.isoformat(),
+        finished_at=job.finished_at.isoformat() if job.finished_at else None,
+        status_url=f"{RECOMPUTE_BASE}{job.pk}",
+    )
+
+
+@router.post(
+    "/recompute",
+    response={202: RecomputeJobOut},
+    url_name="standards_recompute",
+    summary="Recompute the compliance results of an area in the background",
+)
+def recompute(request: HttpRequest, payload: RecomputeIn | None = None) -> Status[RecomputeJobOut]:
+    """Needs standards.change over the area (or standards.policy for the whole city). Answers 202 with the job;
+    poll status_url for progress and, when done, the summary. An area outside the viewer's scope answers 404."""
+    area = selectors.standards_area(viewer=request.user, code=payload.area if payload else "")
+    job = compliance_recompute_start(actor=request.user, area_code=area.code, years=payload.years if payload else None)
+    job.refresh_from_db()
+    return Status(202, _recompute_job(job))
+
+
+@router.get(
+    "/recompute/{job_id}",
+    response=RecomputeJobOut,
+    url_name="standards_recompute_job",
+    summary="Status, progress and summary of a recompute job",
+)
+def recompute_job(request: HttpRequest, job_id: str) -> RecomputeJobOut:
+    """Only the user who started the job sees it; any other id answers 404."""
+    return _recompute_job(compliance_recompute_job_get(viewer=request.user, job_id=job_id))

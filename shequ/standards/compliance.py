@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from shequ.accounts.scope import require
 from shequ.areas.models import Area
 from shequ.core.audit import audit_record
+from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Perm
 from shequ.standards.compliance_eval import Evaluator, Sink
 from shequ.standards.compliance_io import CommunityFacts, communities_under, load_facts
@@ -141,6 +142,17 @@ def check_recompute_allowed(actor: Any, area_code: str) -> None:
         require(actor, Perm.STANDARDS_CHANGE, area_code)
     else:
         require(actor, Perm.POLICY_CHANGE)
+
+
+def recompute_allowed(actor: Any, area_code: str) -> bool:
+    """Whether `actor` may recompute `area_code` (what a page asks before it offers the button)."""
+    if actor is None or not getattr(actor, "pk", None):
+        return False
+    try:
+        check_recompute_allowed(actor, area_code)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def compliance_recompute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -157,3 +158,40 @@ class ProblemsOut(Schema):
     intro: str
     paragraphs: list[ProblemParagraphOut]
     closing: str
+
+
+class RecomputeIn(Schema):
+    area: str = Field(
+        "", description="Area code (city, district, sub-district or community); default the viewer's home area"
+    )
+    years: list[int] | None = Field(
+        None, description="Years to recompute; default from the first policy year to this year"
+    )
+
+
+class RecomputeSummaryOut(Schema):
+    communities: int
+    rows: int
+    inserted: int
+    deleted: int
+    unchanged: int
+    meets: int
+    short: int
+    no_data: int
+    years: list[int]
+    seconds: float
+
+
+class RecomputeJobOut(Schema):
+    id: uuid.UUID
+    area: str
+    years: list[int] = Field(description="As asked (empty: the default range)")
+    status: Literal["pending", "running", "succeeded", "failed"]
+    progress_done: int = Field(description="Communities evaluated so far")
+    progress_total: int
+    percent: int
+    summary: RecomputeSummaryOut | None = Field(description="When the job has succeeded")
+    error: str
+    created_at: str
+    finished_at: str | None
+    status_url: str

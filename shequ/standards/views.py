@@ -1,5 +1,6 @@
 """Compliance pages: the dashboard of an area (city, district, sub-district), the communities behind a figure,
-one community's evidence, the problems report and the exports. Thin: parse → selector → render."""
+one community's evidence, the problems report, the exports, and starting a recompute with its progress page.
+Thin: parse → selector (or service) → render."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from shequ.areas.models import CommunityKind, Level
 from shequ.core.errors import NotFound, ValidationFailed
+from shequ.core.models import BackgroundJob
 from shequ.registry.paging import paginate
 from shequ.standards import exports, problems, selectors
+from shequ.standards.compliance import recompute_allowed
 from shequ.standards.models import ComplianceResult, ComplianceStatus
 from shequ.standards.selectors import RULE_BY_CODE, RULES, STATUS_PARAM, UNITS
+from shequ.standards.tasks import compliance_recompute_job_get, compliance_recompute_start
 
 # Placeholder code reversed once per request; rows get their links by substitution (no reverse() per row).
 _CODE = "000000000000"
@@ -189,6 +193,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for r, t in summary.rules
         ],
         "rules": rules,
+        "computed_at": summary.computed_at,
+        "can_recompute": recompute_allowed(request.user, area.code),
         "children": [
             {
                 "area": c.area,
@@ -314,6 +320,52 @@ def problems_page(request: HttpRequest) -> HttpResponse:
     )
     context = {**_common(request, area, report.year, kind), "report": report, "years": report.years}
     return render(request, "standards/problems.html", context)
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "重新计算" button: start the background recompute of the area, then show its progress."""
+    area = selectors.standards_area(viewer=request.user, code=request.POST.get("area", ""))
+    job = compliance_recompute_start(actor=request.user, area_code=area.code)
+    return redirect("standards:recompute_job", job_id=job.pk)
+
+
+def _recompute_context(request: HttpRequest, job: BackgroundJob) -> dict[str, Any]:
+    params = job.params or {}
+    code = params.get("area_code", job.area_code)
+    running = job.status in (BackgroundJob.Status.PENDING, BackgroundJob.Status.RUNNING)
+    done, total = job.progress_done, job.progress_total
+    succeeded = job.status == BackgroundJob.Status.SUCCEEDED
+    result = job.result or {}
+    years = result.get("years") or params.get("years") or []
+    return {
+        "job": job,
+        "area_name": selectors.area_name(code),
+        "dashboard_url": reverse("standards:dashboard") + (f"?{_query(area=code)}" if code else ""),
+        "running": running,
+        "done": done,
+        "total": total,
+        "percent": 100 if succeeded else (min(100, done * 100 // total) if total else 0),
+        "result": result if succeeded else {},
+        "first_year": years[0] if years else None,
+        "last_year": years[-1] if years else None,
+    }
+
+
+@login_required
+@require_safe
+def recompute_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = compliance_recompute_job_get(viewer=request.user, job_id=job_id)
+    return render(request, "standards/recompute_job.html", _recompute_context(request, job))
+
+
+@login_required
+@require_safe
+def recompute_job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The status block alone, which the page polls (HTMX) while the job runs."""
+    job = compliance_recompute_job_get(viewer=request.user, job_id=job_id)
+    return render(request, "standards/_recompute_status.html", _recompute_context(request, job))
 
 
 def _download(file: exports.ExportFile) -> HttpResponse:

@@ -9,6 +9,7 @@ digest and the dashboard summary · lists: drill-down, problems-report names, on
 """
 
 from shequ.standards.selectors.base import (
+    area_name,
     cache_clear,
     cache_seconds,
     cached,
@@ -48,7 +49,7 @@ from shequ.standards.selectors.lists import (
 __all__ = [
     "CHILD_LENGTH", "DASHBOARD_LEVELS", "NAMES_PER_GROUP", "RULES", "RULE_BY_CODE", "SORTS", "STATUS_NAME",
     "STATUS_PARAM", "UNITS", "ChildFigure", "Digest", "Evidence", "Rule", "ShortGroup", "Summary", "Tally",
-    "cache_clear", "cache_seconds", "cached", "child_tallies", "community_evidence", "compliance_results",
-    "compliance_summary", "figures_digest", "missing_item_counts", "results_version", "rule_communities",
-    "short_names", "standards_area", "standards_crumbs", "tally_rows", "year_bounds",
+    "area_name", "cache_clear", "cache_seconds", "cached", "child_tallies", "community_evidence",
+    "compliance_results", "compliance_summary", "figures_digest", "missing_item_counts", "results_version",
+    "rule_communities", "short_names", "standards_area", "standards_crumbs", "tally_rows", "year_bounds",
 ]  # fmt: skip

@@ -47,6 +47,12 @@ def standards_area(*, viewer: Any, code: str = "") -> Area:
     return area
 
 
+def area_name(code: str) -> str:
+    """The name of the area `code` ("" for the whole city: its root), for a page about work already scoped."""
+    qs = Area.objects.filter(code=code) if code else Area.objects.filter(parent__isnull=True).order_by("code")
+    return qs.values_list("name", flat=True).first() or ""
+
+
 def standards_crumbs(*, viewer: Any, area: Area) -> list[tuple[Area, bool]]:
     """The area and its ancestors, top first, each with whether the viewer may open its dashboard."""
     scope = viewer_scope(viewer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -114,6 +115,7 @@ class Summary:
     children: list[ChildFigure]
     trend: list[tuple[int, Tally, dict[str, Tally]]]
     short_groups: list[ShortGroup] = field(default_factory=list)
+    computed_at: datetime | None = None  # when the newest of the area's results was written
 
     def tally(self, rule: str) -> Tally:
         return next((t for r, t in self.rules if r.code == rule), Tally())
@@ -127,3 +129,4 @@ class Digest:
     by_year: dict[int, dict[str, Tally]]
     by_child: dict[int, dict[str, dict[str, Tally]]]
     short: dict[int, list[ShortGroup]]
+    computed_at: datetime | None = None  # when the newest of these results was written

@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
 from shequ.core.roles import Perm
 from shequ.standards.compliance_rollup import rollup_fresh
-from shequ.standards.models import ComplianceRollup, ComplianceStatus
+from shequ.standards.models import ComplianceResult, ComplianceRollup, ComplianceStatus
 from shequ.standards.selectors.base import cached, compliance_results, tally_rows
 from shequ.standards.selectors.catalogue import (
     CHILD_LENGTH,
@@ -62,9 +62,22 @@ def _result_rows(
             measured_sum=Sum("measured"),
             absent=Count("id", filter=Q(measured__isnull=True) | Q(measured=0)),
             zero_gap=Count("id", filter=Q(gap__isnull=True) | Q(gap=0)),
+            latest=Max("computed_at"),
         )
         .order_by()
     )
+
+
+def _newest_computed_at(code: str, kind: str, year: int | None) -> Any:
+    """With the rollup (which keeps no times): the newest result row of the subtree — rows are only ever inserted,
+    each run's with its start time, so the highest id carries the latest time (a backward walk of the primary key
+    that stops at the first row under the prefix, not a scan of the subtree)."""
+    qs = ComplianceResult.objects.filter(area_code__startswith=code)
+    if kind:
+        qs = qs.filter(community_kind=kind)
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs.order_by("-id").values_list("computed_at", flat=True).first()
 
 
 def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = None) -> Digest:
@@ -74,8 +87,10 @@ def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = Non
 
     def compute() -> Digest:
         keys = ["year", "rule", "status", "community_kind", "threshold"]
+        computed_at = None
         if length and viewer_scope(viewer).has(Perm.STANDARDS_VIEW, area.code) and rollup_fresh():
             query = _rollup_rows(area.code, kind, length, keys, year)
+            computed_at = _newest_computed_at(area.code, kind, year)
         else:
             query = _result_rows(viewer, area.code, kind, length, keys, year)
         with transaction.atomic():
@@ -102,6 +117,9 @@ def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = Non
                 r["measured_sum"],
             )
             by_year[y][rule].add(status, n, gap, measured)
+            latest = r.get("latest")
+            if latest is not None and (computed_at is None or latest > computed_at):
+                computed_at = latest
             if length:
                 by_child[y][r["child"]][rule].add(status, n, gap, measured)
             if status == ComplianceStatus.SHORT:
@@ -117,6 +135,7 @@ def figures_digest(*, viewer: Any, area: Area, kind: str, year: int | None = Non
             by_year={y: dict(t) for y, t in by_year.items()},
             by_child={y: {c: dict(t) for c, t in per.items()} for y, per in by_child.items()},
             short=dict(by_short),
+            computed_at=computed_at,
         )
 
     return cached(("digest", area.code, kind, year), compute)
@@ -182,4 +201,5 @@ def compliance_summary(*, viewer: Any, area: Area, year: int | None = None, kind
         children=children,
         trend=[(y, _overall(digest.by_year[y]), digest.by_year[y]) for y in years],
         short_groups=digest.short.get(year, []) if year is not None else [],
+        computed_at=digest.computed_at,
     )
