@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import Subquery
 
+from shequ.standards.compliance_eval import _fixed
 from shequ.standards.models import ComplianceResult, ComplianceRollup, RollupState
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ RollupRow = tuple[str, int, str, int, str, Decimal | None, int, Decimal | None, 
 
 
 def _stored(value: Decimal | None) -> Decimal | None:
-    """The value as its numeric(14, 2) column holds it (what the writer's COPY text rounds it to)."""
-    return None if value is None else Decimal(f"{value:.2f}")
+    """The value as its numeric(14, 2) column holds it: the writer's own COPY text of it, read back."""
+    return None if value is None else Decimal(_fixed(value))
 
 
 class RollupSums:
