@@ -37,6 +37,10 @@ def note_text(note: dict[str, Any], tolerance: float) -> str:
         return _("%(count)s 栋楼没有坐标，已按地址放在同一小区、同一街道或地址相邻的楼栋旁。") % {
             "count": params.get("count", 0)
         }
+    if code == "households_without_building":
+        return _("%(count)s 户没有登记所在楼栋，不在任何网格内；请在户的信息中补上楼栋后重新划分。") % {
+            "count": params.get("count", 0)
+        }
     if code == "split_compounds":
         return _("为使网格规模均衡，以下小区被分到了不止一个网格：%(names)s") % {
             "names": "、".join(params.get("names", []))

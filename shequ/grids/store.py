@@ -4,20 +4,20 @@ still references a grid, the grids' profiles (sizes, outlines) and the subtree c
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area, AreaStats, AreaTagCount, Level
-from shequ.areas.stats import ancestor_codes
 from shequ.core.errors import ValidationFailed
 from shequ.grids.geometry import outline
 from shequ.grids.models import GridProfile
 from shequ.grids.partition import TOLERANCE, BuildingIn
-from shequ.registry.models import Building, Household, Resident, ResidentStatus, ResidentTag, ResidentUnit
+from shequ.registry.models import Building, Household, Resident, ResidentStatus, ResidentUnit
 from shequ.standards.policy import TOPIC, params, version_for
 
 # Rows that go with the grid itself (deleted with it) or that the partition moves: not references that keep it.
@@ -36,8 +36,12 @@ class Targets:
 def targets_for(community: Area, year: int | None = None) -> Targets:
     """The grid size of the policy in force this year (or `year`) for the community."""
     year = year or timezone.localdate().year
-    version = version_for(TOPIC, community.code, year)
-    values = params(version)
+    return targets_from(version_for(TOPIC, community.code, year), params, year)
+
+
+def targets_from(version: Any, read_params: Callable[[Any], dict[str, Any]], year: int) -> Targets:
+    """Targets of a policy version (None: none in force), refused when it lacks the grid size."""
+    values = read_params(version)
     households, people = values.get("grid_households"), values.get("grid_people")
     if version is None or households is None or people is None or isinstance(households, list) \
             or isinstance(people, list) or households <= 0 or people <= 0:
@@ -152,53 +156,6 @@ def profiles_refresh(grids: list[Area], targets: Targets) -> dict[str, dict[str,
     GridProfile.objects.bulk_create(created)
     GridProfile.objects.bulk_update(changed, ["area_code", "households", "people", "outline", "updated_at"])
     return measured
-
-
-def subtree_stats_rebuild(community: Area) -> None:
-    """AreaStats and AreaTagCount of the community and its grids, recounted from the registry.
-
-    Regridding moves rows only between the community's grids, so its ancestors' counts do not change.
-    """
-    areas = list(Area.objects.filter(code__startswith=community.code).values_list("pk", "code"))
-    inside = Q(area_code__startswith=community.code)
-
-    def rolled(qs: Any) -> Counter[str]:
-        totals: Counter[str] = Counter()
-        for code, n in qs.filter(inside).values("area_code").annotate(n=Count("pk")).values_list("area_code", "n"):
-            for prefix in ancestor_codes(code):
-                if prefix.startswith(community.code):
-                    totals[prefix] += n
-        return totals
-
-    counts = {
-        "buildings": rolled(Building.objects.all()),
-        "households": rolled(Household.objects.filter(dissolved_at__isnull=True)),
-        "residents": rolled(Resident.objects.filter(status=ResidentStatus.ACTIVE)),
-        "units": rolled(ResidentUnit.objects.all()),
-    }
-    have = set(AreaStats.objects.filter(area_id__in=[pk for pk, _ in areas]).values_list("area_id", flat=True))
-    AreaStats.objects.bulk_create([AreaStats(area_id=pk) for pk, _ in areas if pk not in have])
-    AreaStats.objects.bulk_update(
-        [AreaStats(area_id=pk, **{k: c.get(code, 0) for k, c in counts.items()}) for pk, code in areas],
-        fields=list(counts),
-    )
-    tags: Counter[tuple[str, int]] = Counter()
-    rows = (
-        ResidentTag.objects.filter(
-            resident__status=ResidentStatus.ACTIVE, resident__area_code__startswith=community.code
-        )
-        .values("resident__area_code", "tag_id").annotate(n=Count("pk"))
-        .values_list("resident__area_code", "tag_id", "n")
-    )
-    for code, tag_id, n in rows:
-        for prefix in ancestor_codes(code):
-            if prefix.startswith(community.code):
-                tags[(prefix, tag_id)] += n
-    pk_of = {code: pk for pk, code in areas}
-    AreaTagCount.objects.filter(area_id__in=list(pk_of.values())).delete()
-    AreaTagCount.objects.bulk_create(
-        [AreaTagCount(area_id=pk_of[code], tag_id=tag, residents=n) for (code, tag), n in tags.items()]
-    )
 
 
 def community_grids(community: Area) -> list[Area]:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
-from shequ.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shequ.core.jobs import job_progress, job_start, register_job
 from shequ.core.models import BackgroundJob
 from shequ.core.roles import Perm
-from shequ.grids.services import grids_generate
+from shequ.grids.regrid import write_many
 
 JOB_KIND = "grids.partition"
+BATCH = 250  # communities per transaction: a few seconds of work each, progress between them
 
 
 def area_for_bulk(actor: Any, code: str) -> Area:
@@ -39,20 +41,20 @@ def grids_partition_start(*, actor: Any, area: Area) -> BackgroundJob:
 
 @register_job(JOB_KIND)
 def grids_partition_job(job: BackgroundJob) -> dict[str, Any]:
+    """Regrid the area's communities in batches of consecutive codes, each batch one transaction written
+    set-based (shequ.grids.regrid), with progress after each."""
     code = (job.params or {}).get("area_code", "")
     area_for_bulk(job.created_by, code)  # the actor's roles may have changed since it was queued
     communities = list(Area.objects.filter(code__startswith=code, level=Level.COMMUNITY).order_by("code"))
     job_progress(job, done=0, total=len(communities))
     summary: dict[str, Any] = {"communities": 0, "grids": 0, "within_tolerance": 0, "failed": {}}
-    for done, community in enumerate(communities, start=1):
-        try:
-            run = grids_generate(actor=job.created_by, community=community)
-        except ApplicationError as exc:  # one community without a policy or in a bad state does not stop the rest
-            summary["failed"][community.code] = str(exc.message)
-        else:
-            summary["communities"] += 1
-            summary["grids"] += run.grids
-            summary["within_tolerance"] += run.within_tolerance
-        if done % 10 == 0 or done == len(communities):
-            job_progress(job, done=done)
+    for start in range(0, len(communities), BATCH):
+        batch = communities[start : start + BATCH]
+        with transaction.atomic():
+            runs, failed = write_many(job.created_by, batch)
+        summary["failed"].update(failed)
+        summary["communities"] += len(runs)
+        summary["grids"] += sum(run.grids for run in runs)
+        summary["within_tolerance"] += sum(run.within_tolerance for run in runs)
+        job_progress(job, done=start + len(batch))
     return summary
