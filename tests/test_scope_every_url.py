@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from shequ.core.models import AuditLog
 from shequ.disclosure.models import Disclosure
@@ -25,8 +25,11 @@ from shequ.standards.models import PolicyParameter, PolicyVersion
 SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "api/", "logout/")
 ROLE_ATTRS = [
     "admin", "analyst", "district_officer", "subdistrict_officer", "worker", "grid_worker", "auditor",
-    "resident_user", "outsider",
+    "resident_user", "outsider", "machine",
 ]
+# The API is also walked the way a machine client calls it: `Authorization: Bearer <key>`, no session. The
+# fixture's machine client is bound to 娄星区 (a district's integration), so its token must see that subtree only.
+API_VIEWERS = [(role, "session") for role in ROLE_ATTRS] + [("machine", "bearer")]
 
 
 def expected_visible(world: Any, role: str) -> set[int]:
@@ -36,7 +39,7 @@ def expected_visible(world: Any, role: str) -> set[int]:
     return {
         "admin": everyone, "analyst": everyone, "district_officer": lexing, "subdistrict_officer": lexing,
         "worker": lexing, "grid_worker": lexing, "auditor": set(), "resident_user": lexing,
-        "outsider": {world.zhao.pk},
+        "outsider": {world.zhao.pk}, "machine": lexing,
     }[role]
 
 
@@ -44,6 +47,7 @@ def expected_visible(world: Any, role: str) -> set[int]:
 DOMAIN_VISIBLE = {
     "admin": {"c1", "c2"}, "analyst": {"c1", "c2"}, "district_officer": {"c1"}, "subdistrict_officer": {"c1"},
     "worker": {"c1"}, "grid_worker": set(), "auditor": set(), "resident_user": set(), "outsider": {"c2"},
+    "machine": {"c1"},
 }
 DOMAIN_MODELS = (Premises, OperatingFund, ProjectFund, Worker, Evaluation, Incident)
 ELECTION_MODELS = (Election, Voter, Candidate, Objection, Proxy, BallotBox, Campaign, Disclosure)
@@ -204,7 +208,8 @@ def _urls(world: Any) -> list[str]:
 def _api_operations() -> list[tuple[str, str]]:
     from shequ.core.api import api
 
-    schema = api.get_openapi_schema()
+    # Paths relative to the API's root ("/registry/residents"): the URLs below are "/api/v1" + path.
+    schema = api.get_openapi_schema(path_prefix="")
     ops = []
     for path, methods in schema["paths"].items():
         for method in methods:
@@ -238,7 +243,7 @@ REGISTRY_ENTITIES = (
 WRITE_PREFIXES = {
     "admin": ["4313"], "analyst": [], "district_officer": ["431302"], "subdistrict_officer": ["431302001"],
     "worker": ["431302001001"], "grid_worker": ["431302001001001"], "auditor": [], "resident_user": [],
-    "outsider": ["431381001001"],
+    "outsider": ["431381001001"], "machine": ["431302"],  # a machine client files cases in its district
 }
 
 
@@ -304,17 +309,46 @@ def test_page_writes_outside_scope_change_nothing(world, role):
     assert written == []
 
 
-@pytest.mark.parametrize("role", ROLE_ATTRS)
-def test_api_never_leaks_and_refuses_writes_outside_scope(world, role):
+def _session_only_operations() -> set[tuple[str, str]]:
+    """Operations a bearer token may not call (token management: a token cannot mint or revoke tokens)."""
+    from shequ.core.api import api
+
+    schema = api.get_openapi_schema(path_prefix="")
+    schemes = schema["components"]["securitySchemes"]
+    bearer = {name for name, scheme in schemes.items() if scheme.get("scheme") == "bearer"}
+    return {
+        (method.upper(), path)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if "security" in operation and not any(set(s) & bearer for s in operation["security"])
+    }
+
+
+def _api_client(world: Any, role: str, auth: str) -> Client:
+    if auth == "bearer":
+        return Client(headers={"authorization": f"Bearer {world.machine_key}"})
     client = Client()
     client.force_login(getattr(world, role))
+    return client
+
+
+@pytest.mark.parametrize(("role", "auth"), API_VIEWERS)
+def test_api_never_leaks_and_refuses_writes_outside_scope(world, role, auth):
+    client = _api_client(world, role, auth)
     forbidden_domain = _domain_forbidden(world, role)
     cands = _candidates(world)
     hidden = [r for r in Resident.objects.all() if r.pk not in expected_visible(world, role)]
     forbidden = [m for r in hidden for m in markers(r) if m] + forbidden_domain
     before = _outside_state(world, role)
-    for method, path in _api_operations():
+    from shequ.core.api import api_fallback
+
+    unauthenticated = set()
+    operations = _api_operations()
+    routed = set()
+    for method, path in operations:
         for url in _fill_api("/api/v1" + path, cands, world):
+            if resolve(url).func is not api_fallback:
+                routed.add((method, path))
             if method == "GET":
                 response = client.get(url, {"q": hidden[0].name_initials} if hidden else {})
                 body = body_text(response)
@@ -326,4 +360,13 @@ def test_api_never_leaks_and_refuses_writes_outside_scope(world, role):
                                       "community_code": outside.code, "address": "篡改路1号"})
                 response = client.generic(method, url, payload, content_type="application/json")
             assert response.status_code < 500, (method, url, response.status_code)
+            if response.status_code == 401:
+                unauthenticated.add((method, path))
     assert _outside_state(world, role) == before
+    # Every operation was reached by at least one of its URLs (not only the API's "no such operation" 404) ...
+    assert routed == set(operations)
+    # ... and nothing passed merely because the viewer was never let in: only what needs a session refuses a token.
+    assert unauthenticated <= (_session_only_operations() if auth == "bearer" else set())
+    if auth == "bearer":
+        listed = client.get("/api/v1/registry/residents").json()["results"]
+        assert {r["id"] for r in listed} == expected_visible(world, role)

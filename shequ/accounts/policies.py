@@ -20,16 +20,22 @@ _ALL_ROLES = frozenset(Role.values)
 MANAGEABLE_ROLES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: _ALL_ROLES,
     Role.DISTRICT_OFFICER: frozenset(
-        {Role.SUBDISTRICT_OFFICER, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.RESIDENT, Role.AUDITOR}
+        {Role.SUBDISTRICT_OFFICER, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.RESIDENT, Role.AUDITOR,
+         Role.MACHINE_CLIENT}
     ),
-    Role.SUBDISTRICT_OFFICER: frozenset({Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.RESIDENT}),
+    Role.SUBDISTRICT_OFFICER: frozenset(
+        {Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.RESIDENT, Role.MACHINE_CLIENT}
+    ),
     Role.COMMUNITY_WORKER: frozenset({Role.GRID_WORKER, Role.RESIDENT}),
 }
 
 # The area levels a role may be bound to: ROLE_LEVEL, except that auditors read the logs of any
-# subtree down to a sub-district (a district officer appoints the auditors of its district).
+# subtree down to a sub-district (a district officer appoints the auditors of its district), and a
+# machine client serves the integration of a city, a district or a sub-district (the officer of that
+# area creates it, and it sees that subtree only, like a user).
 ROLE_LEVELS: dict[str, frozenset[str]] = {role: frozenset({level}) for role, level in ROLE_LEVEL.items()}
 ROLE_LEVELS[Role.AUDITOR] = frozenset({"city", "district", "subdistrict"})
+ROLE_LEVELS[Role.MACHINE_CLIENT] = frozenset({"city", "district", "subdistrict"})
 
 
 def manageable_roles(role: str) -> frozenset[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -59,12 +61,145 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+def _count(ctx: dict[str, Any], key: str) -> int:
+    return int(ctx[key])
+
+
+def _choices(ctx: dict[str, Any]) -> str:
+    """pydantic's list of allowed values ("'a', 'b' or 'c'") with the "or" in the request's language."""
+    expected = str(ctx["expected"])
+    head, sep, last = expected.rpartition(" or ")
+    return _("%(head)s 或 %(last)s") % {"head": head, "last": last} if sep else expected
+
+
+def _error_text(ctx: dict[str, Any]) -> str:
+    """A validator's own message (ValueError / AssertionError raised in a schema), already in the request's
+    language when the validator translated it."""
+    return str(ctx["error"])
+
+
+def _integer(ctx: dict[str, Any]) -> str:
+    return _("请输入整数")
+
+
+def _number(ctx: dict[str, Any]) -> str:
+    return _("请输入数字")
+
+
+def _boolean(ctx: dict[str, Any]) -> str:
+    return _("请输入 true 或 false")
+
+
+def _date(ctx: dict[str, Any]) -> str:
+    return _("请输入有效日期（YYYY-MM-DD）")
+
+
+def _datetime(ctx: dict[str, Any]) -> str:
+    return _("请输入有效的日期时间（如 2026-01-31T08:30:00+08:00）")
+
+
+def _time(ctx: dict[str, Any]) -> str:
+    return _("请输入有效时间（HH:MM）")
+
+
+def _choice(ctx: dict[str, Any]) -> str:
+    return _("请选择以下值之一：%(expected)s") % {"expected": _choices(ctx)}
+
+
+def _object(ctx: dict[str, Any]) -> str:
+    return _("应为对象")
+
+
+def _uuid(ctx: dict[str, Any]) -> str:
+    return _("请输入有效的 UUID")
+
+
+def _url(ctx: dict[str, Any]) -> str:
+    return _("请输入有效的网址")
+
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) → a message in the
+# request's language, built from the error's context (min_length, gt, expected ...). A type not listed here
+# keeps pydantic's own (English) text.
+VALIDATION_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "missing": lambda ctx: _("此项必填"),
+    "string_too_short": lambda ctx: ngettext(
+        "至少需要 %(n)s 个字符", "至少需要 %(n)s 个字符", _count(ctx, "min_length")
+    ) % {"n": _count(ctx, "min_length")},
+    "string_too_long": lambda ctx: ngettext(
+        "最多 %(n)s 个字符", "最多 %(n)s 个字符", _count(ctx, "max_length")
+    ) % {"n": _count(ctx, "max_length")},
+    "too_short": lambda ctx: ngettext("至少需要 %(n)s 项", "至少需要 %(n)s 项", _count(ctx, "min_length"))
+    % {"n": _count(ctx, "min_length")},
+    "too_long": lambda ctx: ngettext("最多只能有 %(n)s 项", "最多只能有 %(n)s 项", _count(ctx, "max_length"))
+    % {"n": _count(ctx, "max_length")},
+    "string_type": lambda ctx: _("应为字符串"),
+    "string_pattern_mismatch": lambda ctx: _("格式不正确"),
+    "int_parsing": _integer,
+    "int_type": _integer,
+    "int_from_float": _integer,
+    "float_parsing": _number,
+    "float_type": _number,
+    "decimal_parsing": _number,
+    "decimal_type": _number,
+    "finite_number": _number,
+    "decimal_max_digits": lambda ctx: ngettext(
+        "最多 %(n)s 位数字", "最多 %(n)s 位数字", _count(ctx, "max_digits")
+    ) % {"n": _count(ctx, "max_digits")},
+    "decimal_max_places": lambda ctx: ngettext(
+        "小数最多 %(n)s 位", "小数最多 %(n)s 位", _count(ctx, "decimal_places")
+    ) % {"n": _count(ctx, "decimal_places")},
+    "bool_parsing": _boolean,
+    "bool_type": _boolean,
+    "date_parsing": _date,
+    "date_from_datetime_parsing": _date,
+    "date_type": _date,
+    "date_from_datetime_inexact": lambda ctx: _("日期不能带有时间部分"),
+    "datetime_parsing": _datetime,
+    "datetime_from_date_parsing": _datetime,
+    "datetime_type": _datetime,
+    "time_parsing": _time,
+    "time_type": _time,
+    "enum": _choice,
+    "literal_error": _choice,
+    "greater_than": lambda ctx: _("必须大于 %(limit)s") % {"limit": ctx["gt"]},
+    "greater_than_equal": lambda ctx: _("不能小于 %(limit)s") % {"limit": ctx["ge"]},
+    "less_than": lambda ctx: _("必须小于 %(limit)s") % {"limit": ctx["lt"]},
+    "less_than_equal": lambda ctx: _("不能大于 %(limit)s") % {"limit": ctx["le"]},
+    "multiple_of": lambda ctx: _("必须是 %(n)s 的倍数") % {"n": ctx["multiple_of"]},
+    "json_invalid": lambda ctx: _("不是有效的 JSON"),
+    "list_type": lambda ctx: _("应为列表"),
+    "dict_type": _object,
+    "model_type": _object,
+    "model_attributes_type": _object,
+    "uuid_parsing": _uuid,
+    "uuid_type": _uuid,
+    "url_parsing": _url,
+    "url_type": _url,
+    "extra_forbidden": lambda ctx: _("不允许此字段"),
+    "value_error": _error_text,
+    "assertion_error": _error_text,
+}
+
+
+def validation_message(err: dict[str, Any]) -> str:
+    """One pydantic error in the request's language; pydantic's own text for a type (or context) we do not know."""
+    build = VALIDATION_MESSAGES.get(str(err.get("type", "")))
+    if build is not None:
+        try:
+            return str(build(err.get("ctx") or {}))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(err.get("msg", ""))
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = [
         {
             "field": ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")),
-            "message": err.get("msg", ""),
+            "message": validation_message(err),
+            "code": str(err.get("type", "")),
         }
         for err in exc.errors
     ]

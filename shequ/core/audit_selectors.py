@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
+from shequ.core import audit_labels as labels
 from shequ.core.errors import PermissionDenied
 from shequ.core.masking import mask_field
 from shequ.core.models import AccessLog, AuditLog
@@ -194,3 +198,220 @@ def change_rows(changes: Any) -> list[tuple[str, Any, Any]]:
         else:
             rows.append((field, None, value))
     return rows
+
+
+# --- the pages: labels and readable values ------------------------------------------------------------
+
+
+@dataclass
+class Label:
+    """A readable name and the raw code it stands for (shown beside it, so auditors can still search)."""
+
+    text: str
+    code: str
+
+    @property
+    def known(self) -> bool:
+        return self.text != self.code
+
+
+@dataclass
+class ChangeRow:
+    field: Label
+    old: str | None
+    new: str | None
+
+
+_AREA_CODE = re.compile(r"\d{4}(?:\d{2}(?:\d{3}(?:\d{3}(?:\d{3})?)?)?)?")
+# Records a foreign key may point to that get more than "#id": shown by number or address to whoever may see
+# them in the registry, else by kind and id.
+_REF_LABELS = {
+    "registry.Household": (lambda pk: _("户 #%(id)s") % {"id": pk}),
+    "registry.Building": (lambda pk: _("楼栋 #%(id)s") % {"id": pk}),
+    "registry.Resident": (lambda pk: _("居民 #%(id)s") % {"id": pk}),
+}
+
+
+@dataclass
+class _Refs:
+    """What a page's values point to, read with one query per kind (areas, households, buildings)."""
+
+    area_codes: set[str] = dc_field(default_factory=set)
+    area_pks: set[int] = dc_field(default_factory=set)
+    pks: dict[str, set[int]] = dc_field(default_factory=dict)
+    areas: dict[str, str] = dc_field(default_factory=dict)  # code → name
+    area_by_pk: dict[int, tuple[str, str]] = dc_field(default_factory=dict)  # pk → (code, name)
+    households: dict[int, tuple[str, str]] = dc_field(default_factory=dict)  # pk → (number, area code)
+    buildings: dict[int, tuple[str, str]] = dc_field(default_factory=dict)  # pk → (address, area code)
+
+    @staticmethod
+    def target(entity_type: str, name: str, value: Any) -> tuple[str, Any] | None:
+        """("area_code", code) for an area code, (model label, pk) for a foreign key's id, else None."""
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str) and name in labels.AREA_CODE_FIELDS and _AREA_CODE.fullmatch(value):
+            return "area_code", value
+        fk = labels.model_field(entity_type, name)
+        if isinstance(value, int) and fk is not None and fk.many_to_one and fk.related_model is not None:
+            return fk.related_model._meta.label, value
+        return None
+
+    def add(self, entity_type: str, name: str, value: Any) -> None:
+        if isinstance(value, list):
+            for v in value:
+                self.add(entity_type, name, v)
+            return
+        ref = self.target(entity_type, name, value)
+        if ref is None:
+            return
+        kind, key = ref
+        if kind == "area_code":
+            self.area_codes.add(key)
+        elif kind == "areas.Area":
+            self.area_pks.add(key)
+        else:
+            self.pks.setdefault(kind, set()).add(key)
+
+    def load(self) -> None:
+        from shequ.areas.models import Area
+        from shequ.registry.models import Building, Household
+
+        if self.area_codes or self.area_pks:
+            areas = Area.objects.filter(Q(code__in=self.area_codes) | Q(pk__in=self.area_pks))
+            for pk, code, name in areas.values_list("pk", "code", "name"):
+                self.areas[code] = name
+                self.area_by_pk[pk] = (code, name)
+        if self.pks.get("registry.Household"):
+            households = Household.objects.filter(pk__in=self.pks["registry.Household"])
+            self.households = {pk: (n, c) for pk, n, c in households.values_list("pk", "number", "area_code")}
+        if self.pks.get("registry.Building"):
+            buildings = Building.objects.filter(pk__in=self.pks["registry.Building"])
+            self.buildings = {pk: (a, c) for pk, a, c in buildings.values_list("pk", "address", "area_code")}
+
+    def area(self, code: str) -> str:
+        name = self.areas.get(code)
+        return f"{name}（{code}）" if name else code
+
+    def text(self, viewer: Any, entity_type: str, name: str, value: Any) -> str | None:
+        """A value as the page shows it: choices by their label, areas by name, records by what the viewer may
+        see of them, yes/no, lists and objects spelled out."""
+        if value is None or value == "":
+            return None if value is None else ""
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if isinstance(value, list):
+            return ", ".join(self.text(viewer, entity_type, name, v) or "—" for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {self.text(viewer, entity_type, str(k), v) or '—'}" for k, v in value.items())
+        ref = self.target(entity_type, name, value)
+        if ref is not None:
+            return self._ref_text(viewer, *ref)
+        choice = labels.choice_label(entity_type, name, value)
+        return choice if choice is not None else str(value)
+
+    def _ref_text(self, viewer: Any, kind: str, key: Any) -> str:
+        if kind == "area_code":
+            return self.area(key)
+        if kind == "areas.Area":
+            code, name = self.area_by_pk.get(key, ("", ""))
+            return f"{name}（{code}）" if code else _("区域 #%(id)s") % {"id": key}
+        scope = viewer_scope(viewer)
+        if kind == "registry.Household" and key in self.households:
+            number, code = self.households[key]
+            if scope.has(Perm.REGISTRY_VIEW, code):
+                return _("户号 %(number)s") % {"number": number}
+        if kind == "registry.Building" and key in self.buildings:
+            address, code = self.buildings[key]
+            if scope.has(Perm.REGISTRY_VIEW, code):
+                return address
+        if kind in _REF_LABELS:
+            return _REF_LABELS[kind](key)
+        from django.apps import apps
+
+        model: type[models.Model] = apps.get_model(kind)
+        return f"{model._meta.verbose_name} #{key}"
+
+
+def _label(text: str, code: str) -> Label:
+    return Label(text=text, code=code)
+
+
+def present_writes(viewer: Any, rows: list[AuditLog]) -> list[dict[str, Any]]:
+    """The audit page's rows: personal values masked, actions, objects and fields by name, foreign keys and
+    area codes by what they are (one query per kind for the whole page)."""
+    refs = _Refs()
+    shown = []
+    for row in rows:
+        masked = present_write(viewer, row)
+        pairs = change_rows(masked["changes"])
+        refs.area_codes.add(row.area_code)
+        for name, old, new in pairs:
+            refs.add(row.entity_type, name, old)
+            refs.add(row.entity_type, name, new)
+        shown.append((row, masked["summary"], pairs))
+    refs.load()
+    return [
+        {
+            "action": _label(labels.action_label(row.action), row.action),
+            "entity": _label(labels.entity_label(row.entity_type), row.entity_type),
+            "area": _label(refs.area(row.area_code), row.area_code),
+            "summary": summary,
+            "changes": [
+                ChangeRow(
+                    field=_label(labels.field_label(row.entity_type, name), name),
+                    old=refs.text(viewer, row.entity_type, name, old),
+                    new=refs.text(viewer, row.entity_type, name, new),
+                )
+                for name, old, new in pairs
+            ],
+        }
+        for row, summary, pairs in shown
+    ]
+
+
+# Keys of an export's filters that are checked against another entity's field choices.
+_QUERY_CHOICES = {"hkind": ("household", "kind")}
+
+
+def present_filters(viewer: Any, row: AccessLog, refs: _Refs) -> list[tuple[Label, str]]:
+    """An export's recorded filters, the empty ones left out: [(key label, value), ...]. Values are masked like
+    the API's (digit runs in a search may be ID numbers or phones), except area codes, shown with their names."""
+    if not isinstance(row.query, dict):
+        return []
+    out = []
+    for key, raw in row.query.items():
+        if raw in (None, "", [], {}):
+            continue
+        is_area = key in labels.AREA_CODE_FIELDS and isinstance(raw, str) and _AREA_CODE.fullmatch(raw)
+        value = raw if is_area else present_query(raw)
+        entity, name = _QUERY_CHOICES.get(key, (row.entity_type, key))
+        out.append(
+            (_label(labels.query_label(row.entity_type, key), key), refs.text(viewer, entity, name, value) or "")
+        )
+    return out
+
+
+def present_accesses(viewer: Any, rows: list[AccessLog]) -> list[dict[str, Any]]:
+    """The access page's rows: objects and fields by name, an export's filters, areas by name."""
+    refs = _Refs()
+    for row in rows:
+        refs.area_codes.add(row.area_code)
+        query = row.query if isinstance(row.query, dict) else {}
+        for key, value in query.items():
+            refs.add(row.entity_type, key, value)
+    refs.load()
+    return [
+        {
+            "entity": _label(labels.entity_label(row.entity_type), row.entity_type),
+            "fields": [_label(labels.field_label(row.entity_type, f), f) for f in (row.fields or "").split(",") if f],
+            "area": _label(refs.area(row.area_code), row.area_code),
+            "filters": present_filters(viewer, row, refs),
+            "reason": mask_free_text(row.reason),
+        }
+        for row in rows
+    ]
+
+
+def action_choices(*, viewer: Any) -> list[Label]:
+    """The filter menu's actions, by name."""
+    return [_label(labels.action_label(code), code) for code in audit_actions(viewer=viewer)]

@@ -116,7 +116,7 @@ ROLE_LEVEL: dict[str, str] = {
     Role.GRID_WORKER: "grid",
     Role.RESIDENT: "community",
     Role.AUDITOR: "city",
-    Role.MACHINE_CLIENT: "city",
+    Role.MACHINE_CLIENT: "city",  # the widest; accounts.policies.ROLE_LEVELS also binds it to a (sub-)district
 }
 
 ROLE_RANK: dict[str, int] = {

@@ -63,13 +63,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         qs = audit_selectors.access_list(viewer=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows: list[Any] = list(page.object_list)  # the page's rows get what the template shows
-    for row in rows:
-        if tab == "writes":
-            shown = audit_selectors.present_write(request.user, row)
-            row.change_rows = audit_selectors.change_rows(shown["changes"])
-            row.shown_summary = shown["summary"]
-        else:
-            row.shown_reason = audit_selectors.mask_free_text(row.reason)
+    present = audit_selectors.present_writes if tab == "writes" else audit_selectors.present_accesses
+    for row, shown in zip(rows, present(request.user, rows), strict=True):
+        row.shown = shown
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -80,7 +76,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "can_audit": can_audit,
             "form": form if form.is_bound else LogFilterForm(),
-            "actions": audit_selectors.audit_actions(viewer=request.user) if tab == "writes" else [],
+            "actions": audit_selectors.action_choices(viewer=request.user) if tab == "writes" else [],
             "query": query.urlencode(),
             "errors": form.errors if form.is_bound else {},
         },

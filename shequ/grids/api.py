@@ -1,6 +1,7 @@
 """/api/v1/grids: a community's grids (sizes, outline GeoJSON, worker) and buildings (GeoJSON), partition (with a
 dry run), moving a building, a grid's card and its editing, and bulk partition jobs. Scoped like the pages;
-errors in the one {code, message, details} shape."""
+errors in the one {code, message, details} shape. One read needs no authentication: /public/{code}, the grid's
+public card (what the page /grids/public/<code>/ shows, from the same selector)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,15 @@ class ProposedGrid(Schema):
     connected: bool
 
 
+class PlacedOut(Schema):
+    building_id: int
+    address: str = Field(description="Empty when the building was deleted since the run")
+    placed_how: str = Field(description='"compound": beside a located building of the same compound; "street": '
+                                        'beside the nearest house number on the same street; "address": by '
+                                        "address order alone (empty: not recorded by that run)")
+    label: str = Field(description="placed_how in the request's language")
+
+
 class RunOut(Schema):
     id: int | None = Field(description="null for a dry run (nothing saved)")
     community_code: str
@@ -78,7 +88,9 @@ class RunOut(Schema):
     target_people: int
     grids: int
     within_tolerance: int
-    placed_by_address: list[int]
+    placed_by_address: list[int] = Field(description="Ids of the buildings without coordinates (see placed_buildings)")
+    placed_buildings: list[PlacedOut] = Field(description="The buildings placed by address, in address order, "
+                                                          "with how each was placed")
     notes: list[str]
     quality: dict[str, Any]
     proposal: list[ProposedGrid]
@@ -104,6 +116,23 @@ class ProfilePatch(Schema):
     worker_id: int | None = Field(None, description="A grid worker of this grid or a community worker; null: none")
     worker_phone: str | None = None
     complaint_phone: str | None = None
+
+
+class PublicGridOut(Schema):
+    code: str
+    name: str
+    community_code: str
+    community_name: str
+    subdistrict_code: str
+    subdistrict_name: str
+    covers: str = Field(description="One line naming the compounds and streets of the grid's buildings")
+    compounds: list[str]
+    streets: list[str]
+    households: int = Field(description="Households registered in the grid now")
+    worker_name: str = Field(description="Empty when the grid has no worker")
+    worker_phone: str
+    complaint_phone: str
+    outline: dict[str, Any] = Field(default_factory=dict, description="GeoJSON Polygon; {} without coordinates")
 
 
 class JobOut(Schema):
@@ -157,6 +186,7 @@ def generate(request: HttpRequest, code: str, payload: GenerateIn) -> RunOut:
         id=run.pk, community_code=area.code, at=run.at, dry_run=payload.dry_run,
         target_households=run.target_households, target_people=run.target_people, grids=run.grids,
         within_tolerance=run.within_tolerance, placed_by_address=run.placed_by_address,
+        placed_buildings=[PlacedOut(**row) for row in selectors.placed_buildings(run)],
         notes=[note_text(n, tolerance) for n in summary.get("notes", [])], quality=summary.get("quality", {}),
         proposal=[ProposedGrid(**g) for g in summary.get("grids", [])], assignment=summary.get("assignment"),
         moved=summary.get("moved"), removed=summary.get("removed"), kept_empty=summary.get("kept_empty"),
@@ -175,17 +205,32 @@ def move_building(request: HttpRequest, building_id: int, payload: MoveIn) -> di
     return {code: SizeOut(**values) for code, values in sizes.items()}
 
 
+@router.get("/public/{code}", response=PublicGridOut, auth=None, url_name="grids_public_card")
+def public_card(request: HttpRequest, code: str) -> PublicGridOut:
+    """A grid's public card, without authentication: no resident's data, only the grid's place, what it covers,
+    its household count, its worker's name and phone and the complaint number. 404 for an unknown code."""
+    card = selectors.grid_public_card(code)
+    return PublicGridOut(
+        code=card.code, name=card.name, community_code=card.community_code, community_name=card.community_name,
+        subdistrict_code=card.subdistrict_code, subdistrict_name=card.subdistrict_name, covers=card.covers,
+        compounds=card.compounds, streets=card.streets, households=card.households, worker_name=card.worker_name,
+        worker_phone=card.worker_phone, complaint_phone=card.complaint_phone, outline=card.outline,
+    )
+
+
 @router.get("/{code}", response=GridOut, url_name="grids_card")
 def card(request: HttpRequest, code: str) -> GridOut:
+    """The signed-in card; sizes are the grid's live subtree counts (AreaStats), as on the pages."""
     grid = selectors.grid_for_card(request.user, code)
     return _card(grid)
 
 
 def _card(grid: Area) -> GridOut:
     profile = getattr(grid, "grid_profile", None)
+    stats = getattr(grid, "stats", None)  # grid_for_card selects it: kept current by every registry write
     return GridOut(
         code=grid.code, name=grid.name, community_code=grid.parent.code if grid.parent else "", load=None,
-        deviation=None, households=profile.households if profile else 0, people=profile.people if profile else 0,
+        deviation=None, households=stats.households if stats else 0, people=stats.residents if stats else 0,
         worker=_worker(profile.worker if profile else None),
         worker_phone=profile.worker_phone if profile else "",
         complaint_phone=profile.complaint_phone if profile else "", outline=profile.outline if profile else {},

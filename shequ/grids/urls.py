@@ -5,6 +5,7 @@ from shequ.grids import views
 app_name = "grids"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("public/<str:code>/", views.public_card, name="public_card"),  # no login
     path("community/<str:code>/", views.community, name="community"),
     path("community/<str:code>/generate/", views.generate, name="generate"),
     path("buildings/<int:pk>/move/", views.move_building, name="move_building"),

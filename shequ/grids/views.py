@@ -1,5 +1,6 @@
-"""Grid pages: communities in scope, one community's map and grids (generate, move a building), a grid's public
-card and its editing, and the progress of a bulk partition. Thin: parse → selector/service → render."""
+"""Grid pages: communities in scope, one community's map and grids (generate, move a building), a grid's card
+(the public one needs no login; the signed-in one adds the sizes and editing) and its editing, and the progress
+of a bulk partition. Thin: parse → selector/service → render."""
 
 from __future__ import annotations
 
@@ -85,8 +86,9 @@ def _community_context(request: HttpRequest, area: Area) -> dict[str, Any]:
         "targets": targets,
         "tolerance": f"{TOLERANCE * 100:.0f}%",
         "can_change": selectors.can_change(request.user, area.code),
-        "run": run,
+        "last_run": run,
         "run_notes": [note_text(n, tolerance) for n in (run.summary.get("notes", []) if run else [])],
+        "run_placed": selectors.placed_buildings(run) if run else [],
         "map_data": map_data,
         "unplaced": sum(1 for f in features if f["geometry"] is None),
         "buildings": [(f["id"], f["properties"]["address"], f["properties"]["grid"]) for f in features],
@@ -119,6 +121,7 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
             "area": area, "run": run, "preview": run.summary["grids"], "tolerance": f"{tolerance * 100:.0f}%",
             "notes": [note_text(n, tolerance) for n in run.summary.get("notes", [])],
             "assignment": run.summary.get("assignment", {}),
+            "placed": selectors.placed_buildings(run),
         }
         if _is_htmx(request):
             return render(request, "grids/_preview.html", context)
@@ -168,17 +171,28 @@ def move_building(request: HttpRequest, pk: int) -> HttpResponse:
                   status=422 if error else 200)
 
 
+def _card_map(card: selectors.PublicCard) -> dict[str, Any]:
+    return {"tiles": tile_url(), "grids": [{"code": card.code, "name": card.name, "colour": PALETTE[0],
+                                            "outline": card.outline}],
+            "buildings": None, "centre": card.centre}
+
+
+def public_card(request: HttpRequest, code: str) -> HttpResponse:
+    """The grid's public card: no login (a resident, or anyone, finds the worker and the complaint number)."""
+    card = selectors.grid_public_card(code)
+    return render(request, "grids/public_card.html", {"card": card, "map_data": _card_map(card)})
+
+
 @login_required
 def card(request: HttpRequest, code: str) -> HttpResponse:
     grid = selectors.grid_for_card(request.user, code)
-    profile = getattr(grid, "grid_profile", None)
+    public = selectors.public_card_of(grid)
     return render(request, "grids/card.html", {
-        "grid": grid, "profile": profile, "stats": getattr(grid, "stats", None),
+        "grid": grid, "card": public, "profile": getattr(grid, "grid_profile", None),
+        "stats": getattr(grid, "stats", None),
         "can_change": selectors.can_change(request.user, grid.code),
         "can_view_community": viewer_scope(request.user).has(Perm.GRIDS_VIEW, grid.parent.code if grid.parent else ""),
-        "map_data": {"tiles": tile_url(), "grids": [{"code": grid.code, "name": grid.name, "colour": PALETTE[0],
-                                                    "outline": profile.outline if profile else {}}],
-                     "buildings": None, "centre": [grid.latitude, grid.longitude] if grid.latitude else None},
+        "map_data": _card_map(public),
     })
 
 

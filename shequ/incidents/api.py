@@ -1,14 +1,21 @@
-"""/api/v1/incidents: report (multipart, with photos), list, detail with history, transitions, merge, duplicates,
-categories and dashboard figures. Thin: parse → selector/service → serialise; every refusal in the one
-{code, message, details} shape."""
+"""/api/v1/incidents: report (multipart, with photos), list, detail with history and the actions open (a dispatch
+with its department choices), transitions (JSON, or multipart with photos), merge, duplicates, configuration
+(categories, departments, the holiday calendar) and dashboard figures with the map's markers. Thin: parse →
+selector/service → serialise; every refusal in the one {code, message, details} shape."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
+import pydantic
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from shequ.accounts.scope import viewer_scope
@@ -18,11 +25,20 @@ from shequ.core.roles import Perm
 from shequ.incidents import access, selectors, services
 from shequ.incidents.dashboard import dashboard_area, dashboard_figures
 from shequ.incidents.files import photo_response, refuse_oversized
-from shequ.incidents.models import Category, Department, Incident
+from shequ.incidents.models import CalendarDay, Category, Department, Incident
 from shequ.incidents.schemas import (
     ActionOut,
+    CalendarDayIn,
+    CalendarDayOut,
+    CalendarFilters,
+    CategoryFilters,
+    CategoryIn,
     CategoryOut,
+    CategoryPatch,
     DashboardOut,
+    DepartmentIn,
+    DepartmentOut,
+    DepartmentPatch,
     DuplicateFilters,
     EventOut,
     IncidentDetailOut,
@@ -34,6 +50,7 @@ from shequ.incidents.schemas import (
     PhotoOut,
     TransitionIn,
 )
+from shequ.incidents.seed import seeded_days
 from shequ.registry.paging import paginate
 from shequ.registry.schemas import PageMeta
 
@@ -67,18 +84,55 @@ _REPORT_BODY: dict[str, Any] = {
 }
 
 
+_TRANSITION_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {
+        "action": {"type": "string"},
+        "note": {"type": "string", "maxLength": 2000},
+        "department_id": {"type": "integer"},
+        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+        "photos": {"type": "array", "items": {"type": "string", "format": "binary"},
+                   "description": "PNG, JPEG or WebP, e.g. the photos after handling (处置后照片)"},
+    },
+}
+_TRANSITION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": TransitionIn.model_json_schema()},
+            "multipart/form-data": {"schema": _TRANSITION_FORM},
+        },
+    }
+}
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def _visible_only(request: HttpRequest) -> None:
     if not (access.can_report(request.user) or viewer_scope(request.user).has(Perm.INCIDENT_VIEW)):
         raise PermissionDenied()
 
 
+def _require_configure(request: HttpRequest) -> None:
+    if not access.can_configure(request.user):
+        raise PermissionDenied()
+
+
+def _require_city(request: HttpRequest) -> None:
+    """Categories and the holiday calendar are city-wide: configuration rights at the city."""
+    if not access.can_configure_city(request.user):
+        raise PermissionDenied()
+
+
 def detail_out(request: HttpRequest, incident: Incident) -> IncidentDetailOut:
     case = selectors.incident_get(viewer=request.user, pk=incident.pk)
+    actions = services.allowed_actions(request.user, case)
+    departments = services.department_choices(case) if any(t.action == "dispatch" for t in actions) else None
     return IncidentDetailOut(
         **IncidentOut.fields_of(case),
         events=[EventOut.build(e) for e in selectors.event_list(case)],
         photos=[PhotoOut.build(p) for p in selectors.photo_list(case)],
-        actions=[ActionOut.build(t) for t in services.allowed_actions(request.user, case)],
+        actions=[ActionOut.build(t, departments if t.action == "dispatch" else None) for t in actions],
         merged_from=[m.pk for m in selectors.merged_from(case, request.user)],
     )
 
@@ -94,9 +148,107 @@ def _number(field: str, raw: Any) -> float | None:
         raise ValidationFailed(message, details={field: [message]}) from None
 
 
+def _responsible(department_id: int | None) -> Department | None:
+    """The active department a category names as responsible (the pages offer the active ones)."""
+    if department_id is None:
+        return None
+    department = Department.objects.filter(pk=department_id, active=True).first()
+    if department is None:
+        message = _("请选择有效的部门")
+        raise ValidationFailed(message, details={"department": [message]})
+    return department
+
+
 @router.get("/categories", response=list[CategoryOut], url_name="incidents_categories")
-def list_categories(request: HttpRequest) -> list[CategoryOut]:
-    return [CategoryOut.build(c) for c in selectors.category_list()]
+def list_categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[CategoryOut]:
+    if filters.include_inactive:
+        _require_configure(request)
+    return [CategoryOut.build(c) for c in selectors.category_list(active_only=not filters.include_inactive)]
+
+
+@router.post("/categories", response={201: CategoryOut}, url_name="incidents_categories",
+             summary="Add a category (city-wide: configuration rights at the city)")
+def create_category(request: HttpRequest, payload: CategoryIn) -> Status[CategoryOut]:
+    _require_city(request)
+    fields = payload.dict(exclude={"code", "department_id"})
+    category = services.category_create(
+        actor=request.user, code=payload.code, department=_responsible(payload.department_id), **fields
+    )
+    return Status(201, CategoryOut.build(category))
+
+
+@router.patch("/categories/{code}", response=CategoryOut, url_name="incidents_category",
+              summary="Change a category (all but its code)")
+def update_category(request: HttpRequest, code: str, payload: CategoryPatch) -> CategoryOut:
+    _require_city(request)
+    category = selectors.category_list(active_only=False).filter(code=code).first()
+    if category is None:
+        raise NotFound()
+    sent = payload.dict(exclude_unset=True)
+    fields = {k: v for k, v in sent.items() if v is not None and k != "department_id"}
+    if "department_id" in sent:
+        fields["department"] = _responsible(sent["department_id"])
+    return CategoryOut.build(services.category_update(actor=request.user, category=category, **fields))
+
+
+def _department_get(request: HttpRequest, department_id: int) -> Department:
+    _require_configure(request)
+    department = selectors.department_list(viewer=request.user).filter(pk=department_id).first()
+    if department is None:
+        raise NotFound()
+    return department
+
+
+@router.get("/departments", response=list[DepartmentOut], url_name="incidents_departments",
+            summary="The departments serving areas inside the caller's configuration scope")
+def list_departments(request: HttpRequest) -> list[DepartmentOut]:
+    _require_configure(request)
+    return [DepartmentOut.build(d) for d in selectors.department_list(viewer=request.user)]
+
+
+@router.post("/departments", response={201: DepartmentOut}, url_name="incidents_departments")
+def create_department(request: HttpRequest, payload: DepartmentIn) -> Status[DepartmentOut]:
+    department = services.department_create(actor=request.user, **payload.dict())
+    return Status(201, DepartmentOut.build(department))
+
+
+@router.get("/departments/{department_id}", response=DepartmentOut, url_name="incidents_department")
+def get_department(request: HttpRequest, department_id: int) -> DepartmentOut:
+    return DepartmentOut.build(_department_get(request, department_id))
+
+
+@router.patch("/departments/{department_id}", response=DepartmentOut, url_name="incidents_department")
+def update_department(request: HttpRequest, department_id: int, payload: DepartmentPatch) -> DepartmentOut:
+    department = _department_get(request, department_id)
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return DepartmentOut.build(services.department_update(actor=request.user, department=department, **fields))
+
+
+@router.get("/calendar", response=list[CalendarDayOut], url_name="incidents_calendar",
+            summary="A year's exceptions to the Monday–Friday week: holidays and make-up working days")
+def list_calendar(request: HttpRequest, filters: Query[CalendarFilters]) -> list[CalendarDayOut]:
+    _require_configure(request)
+    year = filters.year or timezone.localdate().year
+    seeded = seeded_days()
+    return [CalendarDayOut.build(d, seeded) for d in CalendarDay.objects.filter(date__year=year).order_by("date")]
+
+
+@router.put("/calendar/{day}", response=CalendarDayOut, url_name="incidents_calendar_day",
+            summary="Record (or correct) a holiday or make-up working day (configuration rights at the city)")
+def set_calendar_day(request: HttpRequest, day: dt.date, payload: CalendarDayIn) -> CalendarDayOut:
+    saved = services.calendar_day_set(actor=request.user, date=day, is_workday=payload.is_workday, name=payload.name)
+    return CalendarDayOut.build(saved, seeded_days())
+
+
+@router.delete("/calendar/{day}", response={204: None}, url_name="incidents_calendar_day",
+               summary="Remove an exception: the date is an ordinary weekday or weekend day again")
+def delete_calendar_day(request: HttpRequest, day: dt.date) -> Status[None]:
+    _require_city(request)
+    found = CalendarDay.objects.filter(date=day).first()
+    if found is None:
+        raise NotFound()
+    services.calendar_day_delete(actor=request.user, day=found)
+    return Status(204, None)
 
 
 @router.get("", response=IncidentPage, url_name="incidents")
@@ -182,9 +334,42 @@ def get_incident(request: HttpRequest, incident_id: int) -> IncidentDetailOut:
     return detail_out(request, selectors.incident_get(viewer=request.user, pk=incident_id))
 
 
-@router.post("/{incident_id}/transition", response=IncidentDetailOut, url_name="incident_transition")
-def transition(request: HttpRequest, incident_id: int, payload: TransitionIn) -> IncidentDetailOut:
+@router.get("/{incident_id}/departments", response=list[DepartmentOut], url_name="incident_departments",
+            summary="The departments this case may be dispatched to (for whoever may handle it)")
+def incident_departments(request: HttpRequest, incident_id: int) -> list[DepartmentOut]:
     incident = selectors.incident_get(viewer=request.user, pk=incident_id)
+    if not access.can_handle(request.user, incident):
+        raise PermissionDenied()
+    return [DepartmentOut.build(d) for d in services.department_choices(incident)]
+
+
+def _transition_input(request: HttpRequest) -> tuple[TransitionIn, list[Any]]:
+    """The fields of a transition and its photos: from a form (multipart, with photos) or from a JSON body."""
+    if request.content_type in _FORM_TYPES:
+        refuse_oversized(request)  # before request.FILES reads the body
+        # A field left empty in a form is one not sent (a blank department_id or rating means none).
+        data: Any = {k: str(v) for k, v in request.POST.items() if k in TransitionIn.model_fields and str(v).strip()}
+        photos = request.FILES.getlist("photos")
+    else:
+        try:
+            data = json.loads(request.body) if request.body else {}
+        except ValueError:
+            raise HttpError(400, "Cannot parse request body") from None
+        photos = []
+    try:
+        return TransitionIn.model_validate(data), photos
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(
+            [{**error, "loc": ("body", "payload", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from None
+
+
+@router.post("/{incident_id}/transition", response=IncidentDetailOut, url_name="incident_transition",
+             openapi_extra=_TRANSITION_BODY,
+             summary="Take an action (JSON; or a multipart form with photos, e.g. after handling)")
+def transition(request: HttpRequest, incident_id: int) -> IncidentDetailOut:
+    incident = selectors.incident_get(viewer=request.user, pk=incident_id)
+    payload, photos = _transition_input(request)
     department = None
     if payload.department_id is not None:
         department = Department.objects.filter(pk=payload.department_id).first()
@@ -193,7 +378,7 @@ def transition(request: HttpRequest, incident_id: int, payload: TransitionIn) ->
             raise ValidationFailed(message, details={"department": [message]})
     done = services.incident_transition(
         actor=request.user, incident=incident, action=payload.action, note=payload.note, department=department,
-        rating=payload.rating,
+        rating=payload.rating, photos=photos,
     )
     return detail_out(request, done)
 

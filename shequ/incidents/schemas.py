@@ -1,5 +1,5 @@
-"""API shapes of incidents: cases with their history and photos, categories, and dashboard figures. Phones leave
-the server masked."""
+"""API shapes of incidents: cases with their history and photos, configuration (categories, departments, the holiday
+calendar), and dashboard figures with the map's markers. Residents' phones leave the server masked."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from ninja import Schema
 from pydantic import Field
 
 from shequ.core.masking import mask_phone
-from shequ.incidents.dashboard import Figures
-from shequ.incidents.models import Category, Event, Incident, Photo, Status
+from shequ.incidents.dashboard import MAX_MARKERS, Figures
+from shequ.incidents.models import CalendarDay, Category, Department, Event, Incident, Photo, Status
 from shequ.incidents.selectors import is_overdue
 from shequ.incidents.states import EVENT_LABELS, Transition
 from shequ.registry.schemas import PageMeta
@@ -29,6 +29,35 @@ class IncidentFilters(Schema):
     page_size: int = 50
 
 
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    area_code: str = Field(description="The area it serves (its cases are those in this area's subtree)")
+    phone: str
+    active: bool
+
+    @staticmethod
+    def build(department: Department) -> DepartmentOut:
+        return DepartmentOut(id=department.pk, name=department.name, area_code=department.area_code,
+                             phone=department.phone, active=department.active)
+
+
+class DepartmentIn(Schema):
+    name: str
+    area_code: str = Field(description="An area inside the caller's configuration scope")
+    phone: str = ""
+    active: bool = True
+
+
+class DepartmentPatch(Schema):
+    """Only the fields sent change."""
+
+    name: str | None = None
+    area_code: str | None = None
+    phone: str | None = None
+    active: bool | None = None
+
+
 class CategoryOut(Schema):
     id: int
     code: str = Field(description="Also the Open311 service_code")
@@ -36,18 +65,70 @@ class CategoryOut(Schema):
     name_en: str
     group: str
     description: str
+    keywords: str = ""
     time_limit_days: int = Field(description="Working days from opening to the time limit")
     department: str | None
+    department_id: int | None = Field(None, description="The responsible department")
     active: bool
 
     @staticmethod
     def build(category: Category) -> CategoryOut:
         return CategoryOut(
             id=category.pk, code=category.code, name=category.name, name_en=category.name_en, group=category.group,
-            description=category.description, time_limit_days=category.time_limit_days,
+            description=category.description, keywords=category.keywords, time_limit_days=category.time_limit_days,
             department=category.department.name if category.department_id and category.department else None,
-            active=category.active,
+            department_id=category.department_id, active=category.active,
         )
+
+
+class CategoryIn(Schema):
+    code: str = Field(description="Lower-case letters, digits, - and _; the Open311 service_code, fixed once saved")
+    name: str
+    name_en: str = ""
+    group: str = ""
+    description: str = ""
+    keywords: str = ""
+    time_limit_days: int = Field(description="1–365 working days")
+    department_id: int | None = Field(None, description="An active department, the responsible one")
+    active: bool = True
+
+
+class CategoryPatch(Schema):
+    """Only the fields sent change; `department_id: null` removes the responsible department. The code is fixed."""
+
+    name: str | None = None
+    name_en: str | None = None
+    group: str | None = None
+    description: str | None = None
+    keywords: str | None = None
+    time_limit_days: int | None = None
+    department_id: int | None = None
+    active: bool | None = None
+
+
+class CategoryFilters(Schema):
+    include_inactive: bool = Field(False, description="Also the disabled categories (configuration rights)")
+
+
+class CalendarDayOut(Schema):
+    date: dt.date
+    is_workday: bool = Field(description="true: a make-up working day (调休) on a weekend; false: a holiday")
+    name: str
+    seeded: bool = Field(description="Still as the platform's seed data has it")
+
+    @staticmethod
+    def build(day: CalendarDay, seeded: dict[dt.date, tuple[bool, str]]) -> CalendarDayOut:
+        return CalendarDayOut(date=day.date, is_workday=day.is_workday, name=day.name,
+                              seeded=seeded.get(day.date) == (day.is_workday, day.name))
+
+
+class CalendarDayIn(Schema):
+    is_workday: bool = Field(description="true: a make-up working day; false: a holiday (a rest day)")
+    name: str = Field("", description="e.g. 国庆节")
+
+
+class CalendarFilters(Schema):
+    year: int | None = Field(None, ge=2000, le=2100, description="Default: this year")
 
 
 class IncidentOut(Schema):
@@ -145,10 +226,17 @@ class ActionOut(Schema):
     label: str
     to_status: str
     needs: list[str]
+    choices: dict[str, list[DepartmentOut]] = Field(
+        default_factory=dict,
+        description="The valid values of what the action takes: `department` lists the departments a dispatch may "
+                    "send the case to (their `id` goes in the transition's `department_id`)",
+    )
 
     @staticmethod
-    def build(t: Transition) -> ActionOut:
-        return ActionOut(action=t.action, label=str(t.label), to_status=t.target, needs=list(t.needs))
+    def build(t: Transition, departments: list[Department] | None = None) -> ActionOut:
+        choices = {"department": [DepartmentOut.build(d) for d in departments]} if departments is not None else {}
+        return ActionOut(action=t.action, label=str(t.label), to_status=t.target, needs=list(t.needs),
+                         choices=choices)
 
 
 class IncidentDetailOut(IncidentOut):
@@ -159,9 +247,11 @@ class IncidentDetailOut(IncidentOut):
 
 
 class TransitionIn(Schema):
+    """As JSON, or as a multipart form with the same fields and `photos` (e.g. 处置后照片 with `handle`)."""
+
     action: str = Field(description="open, reject, dispatch, handle, check, close, evaluate or escalate")
     note: str = ""
-    department_id: int | None = None
+    department_id: int | None = Field(None, description="For dispatch: one of the action's `choices.department`")
     rating: int | None = Field(None, description="1–5, for evaluate")
 
 
@@ -201,6 +291,29 @@ class ChildFiguresOut(CountsOut):
     name: str | None
 
 
+class MarkerOut(Schema):
+    id: int
+    number: str
+    latitude: float
+    longitude: float
+    status: str
+    status_label: str
+    overdue: bool
+    category_name: str
+    category_name_en: str
+    url: str = Field(description="The case in this API")
+
+    @staticmethod
+    def build(marker: dict[str, Any]) -> MarkerOut:
+        status = marker["status"]
+        return MarkerOut(
+            id=marker["id"], number=marker["number"], latitude=marker["lat"], longitude=marker["lon"], status=status,
+            status_label=str(Status(status).label) if status in Status.values else status,
+            overdue=marker["overdue"], category_name=marker["category"], category_name_en=marker["category_en"] or "",
+            url=reverse("api:incident", kwargs={"incident_id": marker["id"]}),
+        )
+
+
 class DashboardOut(CountsOut):
     area_code: str
     area_name: str
@@ -209,6 +322,9 @@ class DashboardOut(CountsOut):
     median_close_hours: float | None = Field(description="Median reported→closed of the cases closed this month")
     categories: list[CategoryFiguresOut]
     children: list[ChildFiguresOut]
+    markers: list[MarkerOut] = Field(
+        description=f"The open cases with a position, for the map: newest first, at most {MAX_MARKERS}"
+    )
 
     @staticmethod
     def build(figures: Figures) -> DashboardOut:
@@ -225,4 +341,5 @@ class DashboardOut(CountsOut):
                                 **{k: r[k] for k in keys})
                 for r in figures.children
             ],
+            markers=[MarkerOut.build(m) for m in figures.markers],
         )

@@ -65,6 +65,7 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "escalate": _("上报上级处理"),
     "merge": _("合并到其他事件"),
     "merged_in": _("并入重复事件"),
+    "due_recomputed": _("办结时限调整"),
 }
 
 

@@ -23,7 +23,7 @@ from shequ.incidents.calendar import working_days_between
 from shequ.incidents.files import refuse_oversized
 from shequ.incidents.forms import ReportForm
 from shequ.incidents.models import Category, Department, Incident, Source, Status
-from shequ.incidents.services.transition import status_label
+from shequ.incidents.services.transition import category_department, status_label
 from shequ.incidents.states import ACTIVE
 from shequ.incidents.views_dashboard import map_settings
 from shequ.registry.paging import paginate
@@ -188,12 +188,18 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     remaining = None
     if incident.due_at is not None and incident.status in ACTIVE:
         remaining = working_days_between(now, incident.due_at)
+    departments = services.department_choices(incident) if any(a.action == "dispatch" for a in actions) else []
+    # Pre-selected: the case's own department (a re-dispatch), else its category's responsible department.
+    preselected = next((d for d in departments if d.pk == incident.department_id), None)
+    if preselected is None and incident.department_id is None:
+        preselected = category_department(incident, departments)
     return {
         "incident": incident,
         "events": list(selectors.event_list(incident)),
         "photos": list(selectors.photo_list(incident)),
         "actions": actions,
-        "departments": services.department_choices(incident) if any(a.action == "dispatch" for a in actions) else [],
+        "departments": departments,
+        "preselected_department": preselected.pk if preselected else None,
         "overdue": selectors.is_overdue(incident, now),
         "remaining": remaining,
         "duplicates": duplicates,

@@ -1,4 +1,8 @@
-"""/api/v1/registry: households, buildings, resident units and tags (mounted by api.py)."""
+"""/api/v1/registry: households, buildings, resident units and tags (mounted by api.py).
+
+Unit contact phones come masked (138****5678), like residents' and staff phones. Tags are listed for the lines
+that may see them; only the city administrator creates and re-scopes them (services.tags).
+"""
 
 from __future__ import annotations
 
@@ -16,17 +20,21 @@ from shequ.registry.schemas_places import (
     BuildingPatch,
     HouseholdDetailOut,
     HouseholdFilters,
+    HouseholdHistoryOut,
     HouseholdIn,
     HouseholdOut,
     HouseholdPage,
     HouseholdPatch,
     PlaceFilters,
+    TagIn,
     TagOut,
+    TagPatch,
     UnitIn,
     UnitOut,
     UnitPage,
     UnitPatch,
 )
+from shequ.registry.services.tags import tag_create, tag_for_change, tag_update
 
 router = Router()
 
@@ -96,6 +104,19 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
         selectors.building_get(viewer=request.user, pk=fields["building_id"])
     services.household_update(actor=request.user, household=household, **fields)
     return _household_detail(request, household_id)
+
+
+@router.get(
+    "/households/{household_id}/history",
+    response=list[HouseholdHistoryOut],
+    url_name="registry_household_history",
+    tags=["registry"],
+    summary="Who joined and left the household, newest first",
+)
+def household_history(request: HttpRequest, household_id: int) -> list[HouseholdHistoryOut]:
+    """People now outside the viewer's scope stay in the history unnamed (resident_id and resident_name null)."""
+    household = selectors.household_get(viewer=request.user, pk=household_id)
+    return [HouseholdHistoryOut.build(m) for m in selectors.household_history(viewer=request.user, household=household)]
 
 
 # -- buildings ---------------------------------------------------------------------------------------
@@ -168,3 +189,24 @@ def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> UnitO
 def list_tags(request: HttpRequest) -> list[TagOut]:
     """The tags the viewer's work lines may see (and so may filter by, add and remove)."""
     return [TagOut.build(t) for t in selectors.tag_list(viewer=request.user)]
+
+
+@router.post(
+    "/tags", response={201: TagOut}, url_name="registry_tags", tags=["registry"],
+    summary="Create a tag (city administrator)",
+)
+def create_tag(request: HttpRequest, payload: TagIn) -> tuple[int, TagOut]:
+    """403 for anyone but the city administrator; 422 with field details for a used code or name, or an
+    unknown work line."""
+    return 201, TagOut.build(tag_create(actor=request.user, **payload.dict()))
+
+
+@router.patch(
+    "/tags/{code}", response=TagOut, url_name="registry_tag", tags=["registry"],
+    summary="Rename or re-scope a tag: owner line, visible lines, sensitivity (city administrator)",
+)
+def update_tag(request: HttpRequest, code: str, payload: TagPatch) -> TagOut:
+    """A tag the viewer's lines cannot see is 404; a visible one the viewer may not change is 403. The change
+    takes effect on the next request: a line that loses visibility no longer sees the tag on any resident."""
+    tag = tag_for_change(actor=request.user, code=code)
+    return TagOut.build(tag_update(actor=request.user, tag=tag, **_patch_fields(payload)))

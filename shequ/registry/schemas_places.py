@@ -10,9 +10,10 @@ import datetime as dt
 from typing import Annotated, Any, Literal, TypeVar
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from shequ.registry.models import Tag
+from shequ.core.masking import mask_phone
+from shequ.registry.models import HouseholdMembership, Tag
 from shequ.registry.schemas import PageMeta, ResidentOut
 
 HouseholdKindIn = Literal["permanent", "floating"]
@@ -154,7 +155,11 @@ class UnitOut(_Placed):
     kind: str
     address: str
     contact_name: str
-    phone: str
+    phone: str = Field(description="Masked: 138****5678")
+
+    @classmethod
+    def derived(cls, obj: Any) -> dict[str, Any]:
+        return {**super().derived(obj), "phone": mask_phone(obj.phone)}
 
 
 class UnitPage(PageMeta):
@@ -186,11 +191,70 @@ class TagOut(Schema):
     name_en: str
     display_name: str = Field(description="The name in the request's language (Accept-Language): name_en in English")
     owner_line: str
+    visible_lines: list[str] = Field(description="Work lines that may see the tag besides its owner; empty: every line")
     sensitive: bool
 
     @staticmethod
     def build(t: Tag) -> TagOut:
         return TagOut(
             code=t.code, name=t.name, name_en=t.name_en, display_name=t.display_name, owner_line=t.owner_line,
-            sensitive=t.sensitive,
+            visible_lines=list(t.visible_lines or []), sensitive=t.sensitive,
+        )
+
+
+TagName = Annotated[str, Field(max_length=32)]
+TagNameEn = Annotated[str, Field(max_length=64)]
+WorkLineCode = Annotated[str, Field(max_length=32, description="A work line: party, labour, assistance, ...")]
+WorkLines = Annotated[
+    list[WorkLineCode],
+    Field(max_length=16, description="Work lines that may see the tag besides its owner; empty: every line"),
+]
+
+
+class TagIn(Schema):
+    code: str = Field(max_length=32, description="Lower-case letters, digits and _; the tag's key, never changed")
+    name: TagName
+    name_en: TagNameEn = ""
+    owner_line: WorkLineCode
+    visible_lines: WorkLines = []
+    sensitive: bool = Field(False, description="Specific identity data (PIPL): hidden from non-staff viewers")
+
+
+class TagPatch(Schema):
+    """Every field but the code (clients, imports and exports know a tag by it): sending one is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TagName | None = None
+    name_en: TagNameEn | None = None
+    owner_line: WorkLineCode | None = None
+    visible_lines: WorkLines | None = None
+    sensitive: bool | None = None
+
+
+# -- household history -------------------------------------------------------------------------------
+
+
+class HouseholdHistoryOut(Schema):
+    """Who joined and left a household (the household-side counterpart of the resident's MembershipOut)."""
+
+    resident_id: int | None = Field(description="None when the person is now outside the viewer's scope")
+    resident_name: str | None = Field(description="None when the person is now outside the viewer's scope")
+    relation: str
+    community_code: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    reason: str
+
+    @staticmethod
+    def build(m: HouseholdMembership) -> HouseholdHistoryOut:
+        visible = bool(getattr(m, "resident_visible", False))
+        return HouseholdHistoryOut(
+            resident_id=m.resident_id if visible else None,
+            resident_name=m.resident.name if visible else None,
+            relation=m.relation,
+            community_code=m.community_code,
+            started_at=m.started_at,
+            ended_at=m.ended_at,
+            reason=m.reason,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.registry import views, views_households, views_places
+from shequ.registry import views, views_households, views_places, views_tags
 
 app_name = "registry"
 urlpatterns = [
@@ -25,4 +25,6 @@ urlpatterns = [
     path("units/new/", views_places.unit_create, name="unit_create"),
     path("units/<int:pk>/", views_places.unit_detail, name="unit_detail"),
     path("units/<int:pk>/edit/", views_places.unit_edit, name="unit_edit"),
+    path("tags/", views_tags.tag_list, name="tag_list"),
+    path("tags/<slug:code>/edit/", views_tags.tag_edit, name="tag_edit"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ApplicationError, NotFound, ValidationFailed
 from shequ.registry import policies, selectors, services
+from shequ.registry.exporting import export_links
 from shequ.registry.forms import ResidentCreateForm, ResidentEditForm, ResidentMoveForm, TagForm
 from shequ.registry.models import Household, HouseholdKind, Relation, Resident, ResidentStatus, Sex, tag_label
 from shequ.registry.paging import paginate
@@ -79,7 +80,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "household_kinds": HouseholdKind.choices,
         "base_query": base_query(request),
         "can_change": policies.can_change(request.user),
-        "can_export": policies.can_export(request.user),
+        **export_links(request.user, "residents", filters["area"]),  # can_export, can_unmask_export
     }
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "results":

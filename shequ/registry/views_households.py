@@ -8,7 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shequ.accounts.scope import viewer_scope
 from shequ.registry import policies, selectors, services
+from shequ.registry.exporting import export_links
 from shequ.registry.forms import HouseholdCreateForm, HouseholdEditForm
 from shequ.registry.models import Household, HouseholdKind
 from shequ.registry.paging import paginate
@@ -43,6 +45,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "kinds": HouseholdKind.choices,
             "base_query": base_query(request),
             "can_change": policies.can_change(request.user),
+            **export_links(request.user, "households", filters["area"]),
         },
     )
 
@@ -59,6 +62,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": [(m, masked_identity(m)) for m in members],
             "history": selectors.household_history(viewer=request.user, household=household),
             "can_change": policies.can_change(request.user, household.area_code),
+            # a resident's own household (their landing page) links to their grid's public card: 我的网格
+            "is_own": viewer_scope(request.user).resident_household_id == household.pk,
         },
     )
 

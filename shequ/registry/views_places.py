@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.registry import policies, selectors, services
+from shequ.registry.exporting import export_links
 from shequ.registry.forms import BuildingCreateForm, BuildingFieldsForm, UnitCreateForm, UnitFieldsForm
 from shequ.registry.paging import paginate
 from shequ.registry.viewutils import RecordPages, area_or_none, base_query, create_page, edit_page
@@ -22,7 +23,9 @@ BUILDINGS = RecordPages("registry:building_list", "registry:building_detail", ge
 UNITS = RecordPages("registry:unit_list", "registry:unit_detail", gettext_lazy("驻区单位"))
 
 
-def _list(request: HttpRequest, template: str, select: Callable[..., QuerySet[Any]]) -> HttpResponse:
+def _list(
+    request: HttpRequest, template: str, select: Callable[..., QuerySet[Any]], export: str
+) -> HttpResponse:
     filters = {"q": request.GET.get("q", "").strip(), "area": request.GET.get("area", "").strip()}
     qs = select(viewer=request.user, q=filters["q"], area_code=filters["area"])
     return render(
@@ -34,6 +37,7 @@ def _list(request: HttpRequest, template: str, select: Callable[..., QuerySet[An
             "area": area_or_none(request, filters["area"]),
             "base_query": base_query(request),
             "can_change": policies.can_change(request.user),
+            **export_links(request.user, export, filters["area"]),
         },
     )
 
@@ -92,7 +96,7 @@ def _edit_view(
 
 @login_required
 def building_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, "registry/building_list.html", selectors.building_list)
+    return _list(request, "registry/building_list.html", selectors.building_list, "buildings")
 
 
 @login_required
@@ -133,7 +137,7 @@ building_edit = _edit_view(
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, "registry/unit_list.html", selectors.unit_list)
+    return _list(request, "registry/unit_list.html", selectors.unit_list, "units")
 
 
 @login_required

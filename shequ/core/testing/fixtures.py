@@ -108,6 +108,19 @@ def world(db):  # type: ignore[no-untyped-def]
         tags=["dibao"],
     )
     w.resident_user = make_user("resident", Role.RESIDENT, w.community, resident=w.li)
+
+    # A district's integration: a machine client bound to 娄星区, with an API token (it never logs in with a
+    # password); `Authorization: Bearer <w.machine_key>` is scoped to that district like a user.
+    from shequ.accounts.models import ApiToken
+    from shequ.accounts.services import KEY_LEAD
+
+    w.machine = make_user("district_machine", Role.MACHINE_CLIENT, w.district)
+    w.machine.set_unusable_password()
+    w.machine.save(update_fields=["password"])
+    w.machine_key = KEY_LEAD + "world-district-machine-client-key"
+    w.machine_token = ApiToken.objects.create(
+        user=w.machine, name="district-sync", key_hash=ApiToken.hash_key(w.machine_key), prefix=w.machine_key[:8]
+    )
     return w
 
 

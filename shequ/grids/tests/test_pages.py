@@ -248,7 +248,7 @@ def test_pages_in_both_languages(town, english):
     code = town.community.code
     urls = [reverse("grids:index"), reverse("grids:community", args=[code]),
             reverse("grids:card", args=[town.grid.code]), reverse("grids:profile_edit", args=[town.grid.code]),
-            reverse("grids:move_building", args=[building.pk])]
+            reverse("grids:move_building", args=[building.pk]), reverse("grids:public_card", args=[town.grid.code])]
     client = login(town.worker)
     chinese = client.get(urls[1]).content.decode()
     assert '<html lang="zh-hans">' in chinese and "网格" in chinese
@@ -269,8 +269,8 @@ def test_pages_in_both_languages(town, english):
             leaks[url] = sorted(left)
     assert leaks == {}
     preview = client.post(reverse("grids:generate", args=[code]), headers={"HX-Request": "true"}).content.decode()
-    assert "Apply this plan" in preview and not set(IDEOGRAPHS.findall(re.sub(r"<script.*?</script>", "", preview,
-                                                                             flags=re.S))) - allowed
+    assert "Apply this plan" in preview and "Buildings without coordinates, placed by address" in preview
+    assert not set(IDEOGRAPHS.findall(re.sub(r"<script.*?</script>", "", preview, flags=re.S))) - allowed
     api = client.post(f"/api/v1/grids/buildings/{building.pk}/move", {"grid": "4313"}, content_type="application/json",
                       headers={"accept-language": "en"})
     assert api.status_code == 422 and api.json()["message"] == "The grid does not belong to the building's community"

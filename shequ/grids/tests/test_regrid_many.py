@@ -45,9 +45,11 @@ def _consistent(community: Area) -> None:
     for building in Building.objects.filter(community=community):
         assert building.grid_id in grids and building.area_code == grids[building.grid_id].code
     for household in Household.objects.filter(community=community, building__isnull=False).select_related("building"):
-        assert (household.grid_id, household.area_code) == (household.building.grid_id, household.building.area_code)
+        home = household.building
+        assert home is not None
+        assert (household.grid_id, household.area_code) == (home.grid_id, home.area_code)
     for resident in Resident.objects.filter(community=community, household__building__isnull=False):
-        assert resident.area_code == resident.household.area_code
+        assert resident.household is not None and resident.area_code == resident.household.area_code
     for grid in grids.values():
         stats = AreaStats.objects.get(area=grid)
         assert (stats.buildings, stats.households, stats.residents) == _recount(grid.code)

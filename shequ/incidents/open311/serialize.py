@@ -100,7 +100,9 @@ def request(incident: Incident, media_url: str | None = None) -> dict[str, Any]:
 
 
 def created(incident: Incident) -> dict[str, Any]:
-    """The POST answer: the id at once (every service here is realtime), so no token is returned."""
+    """The POST answer: the id at once (every service here is realtime), so no token is returned — GeoReport v2's
+    POST response table says service_request_id "should not be returned if token is returned" and token "should
+    not be returned if service_request_id is returned". A client follows the request by its id (requests/{id})."""
     return {
         "service_request_id": incident.number,
         "service_notice": service_notice(incident.category.time_limit_days),

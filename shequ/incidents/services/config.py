@@ -8,18 +8,25 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import NotFound, PermissionDenied
+from shequ.core.models import AuditLog
 from shequ.incidents import access, calendar
-from shequ.incidents.models import CalendarDay, Category, Department
+from shequ.incidents.models import CalendarDay, Category, Department, Event, Incident
 from shequ.incidents.services.common import Problems, check_text, clean_and_save
+from shequ.incidents.states import ACTIVE
 
 CATEGORY_FIELDS = ["code", "name", "name_en", "description", "group", "time_limit_days", "department_id",
                    "keywords", "active"]
 DEPARTMENT_FIELDS = ["name", "area_code", "phone", "active"]
+DAY_FIELDS = ["date", "is_workday", "name"]
+# The history event of a time limit moved by a change of the holiday calendar.
+DUE_EVENT = "due_recomputed"
 MAX_TIME_LIMIT = 365
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -157,7 +164,8 @@ def department_update(*, actor: Any, department: Department, **fields: Any) -> D
 
 @transaction.atomic
 def calendar_day_set(*, actor: Any, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
-    """Record (or correct) an exception to the Monday–Friday week on `date`."""
+    """Record (or correct) an exception to the Monday–Friday week on `date`; the time limits of the open cases
+    whose window holds `date` follow (see _DueRecompute)."""
     _require_city(actor)
     problems = Problems()
     if not isinstance(date, dt.date):
@@ -165,17 +173,19 @@ def calendar_day_set(*, actor: Any, date: dt.date, is_workday: bool, name: str =
     name = check_text(problems, "name", name, max_length=50)
     problems.raise_if_any()
     day = CalendarDay.objects.select_for_update().filter(date=date).first()
-    before = snapshot(day, ["date", "is_workday", "name"]) if day else {}
+    before = snapshot(day, DAY_FIELDS) if day else {}
+    pending = _DueRecompute(date, working=bool(is_workday))
     if day is None:
         day = CalendarDay(date=date)
     day.is_workday = bool(is_workday)
     day.name = name
     clean_and_save(day)
-    changes = diff(before, snapshot(day, ["date", "is_workday", "name"]))
+    changes = diff(before, snapshot(day, DAY_FIELDS))
     if changes:
+        moved = pending.apply(actor=actor, reason=f"{date} {name}".strip())
         audit_record(
             actor=actor, action="calendar_day.set", entity_type="calendar_day", entity_id=day.pk,
-            changes=changes, summary=f"{date} {name}",
+            changes={**changes, **_moved_change(moved)}, summary=f"{date} {name}",
         )
     transaction.on_commit(calendar.invalidate)
     calendar.invalidate()
@@ -183,12 +193,113 @@ def calendar_day_set(*, actor: Any, date: dt.date, is_workday: bool, name: str =
 
 
 @transaction.atomic
-def calendar_day_delete(*, actor: Any, day: CalendarDay) -> None:
+def calendar_day_delete(*, actor: Any, day: CalendarDay) -> int:
+    """Remove an exception (the date is an ordinary weekday or weekend day again); returns how many open cases'
+    time limits moved with it."""
     _require_city(actor)
+    locked = CalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if locked is None:
+        raise NotFound()
+    pk, before = locked.pk, snapshot(locked, DAY_FIELDS)
+    pending = _DueRecompute(locked.date, working=locked.date.weekday() < 5)
+    locked.delete()
+    summary = f"{locked.date} {locked.name}"
+    moved = pending.apply(actor=actor, reason=summary.strip())
     audit_record(
-        actor=actor, action="calendar_day.delete", entity_type="calendar_day", entity_id=day.pk,
-        changes=diff(snapshot(day, ["date", "is_workday", "name"]), {}), summary=f"{day.date} {day.name}",
+        actor=actor, action="calendar_day.delete", entity_type="calendar_day", entity_id=pk,
+        changes={**diff(before, {}), **_moved_change(moved)}, summary=summary,
     )
-    day.delete()
     transaction.on_commit(calendar.invalidate)
     calendar.invalidate()
+    return moved
+
+
+def _moved_change(moved: int) -> dict[str, list[int]]:
+    """The audit row's note of how many cases' time limits the change moved."""
+    return {"incidents_due_moved": [0, moved]}
+
+
+class _DueRecompute:
+    """The time limits (due_at) of the cases still being worked on whose window — opened_at to due_at — holds the
+    changed date, recomputed after the change exactly as opening the case computed them:
+    add_working_days(opened_at, the time limit in working days). Nothing pauses, extends or restarts a time limit
+    (escalation and re-dispatch keep due_at), so opened_at stays the start. The limit is the one recorded when the
+    case was opened (its open event), or for a case opened before that was recorded, the working days from opened_at
+    to due_at counted on the calendar as it was before the change (a category's later change of its limit does not
+    reach cases already open).
+
+    Built before the change (it counts on the old calendar and locks the cases); `apply` after it. A date after a
+    case's due date or before its opening cannot move it, whichever way the date changes, so the window of the old
+    due date is the whole set."""
+
+    def __init__(self, date: dt.date, *, working: bool) -> None:
+        """`working`: whether `date` is a working day after the change."""
+        self.date = date
+        self.working = working
+        calendar.invalidate()  # count on the calendar as stored, not on a copy another process may have outdated
+        # (case, opened_at, due_at, time limit in working days)
+        self.cases: list[tuple[Incident, dt.datetime, dt.datetime, int]] = []
+        if calendar.is_working_day(date) == working:
+            return  # the change does not make the day a working day or a rest day: no time limit can move
+        start = timezone.make_aware(dt.datetime.combine(date, dt.time.min))
+        window = Incident.objects.filter(status__in=ACTIVE, opened_at__isnull=False, due_at__isnull=False,
+                                         opened_at__lt=start + dt.timedelta(days=1), due_at__gte=start)
+        rows = list(
+            window.select_for_update().only("pk", "number", "area_code", "status", "opened_at", "due_at").order_by("pk")
+        )
+        recorded = _recorded_limits(window) if rows else {}
+        for case in rows:
+            opened, due = case.opened_at, case.due_at
+            if opened is None or due is None:  # excluded by the window's filter; for the type checker
+                continue
+            limit = recorded[case.pk] if case.pk in recorded else calendar.working_days_between(opened, due)
+            self.cases.append((case, opened, due, limit))
+
+    def apply(self, *, actor: Any, reason: str) -> int:
+        """Recompute after the change; returns how many time limits moved."""
+        if not self.cases:
+            return 0
+        calendar.invalidate()
+        try:
+            recomputed = [(case, due, calendar.add_working_days(opened, limit), limit)
+                          for case, opened, due, limit in self.cases]
+        finally:
+            calendar.invalidate()  # the copy just read holds this transaction's uncommitted change
+        moved = [row for row in recomputed if row[2] != row[1]]
+        if not moved:
+            return 0
+        at = timezone.now()
+        for case, _old, new, _limit in moved:
+            case.due_at, case.updated_at = new, at
+        Incident.objects.bulk_update([c for c, _o, _n, _l in moved], ["due_at", "updated_at"], batch_size=500)
+        actor_id = actor.pk if getattr(actor, "pk", None) else None
+        Event.objects.bulk_create(
+            [Event(incident=case, actor_id=actor_id, action=DUE_EVENT, from_status=case.status, to_status=case.status,
+                   data={"from": _iso(old), "to": _iso(new), "date": self.date.isoformat(),
+                         "is_workday": self.working, "time_limit_days": limit})
+             for case, old, new, limit in moved],
+            batch_size=500,
+        )
+        AuditLog.objects.bulk_create(
+            [AuditLog(actor_id=actor_id, action=f"incident.{DUE_EVENT}", entity_type="incident",
+                      entity_id=str(case.pk), area_code=case.area_code,
+                      changes={"due_at": [str(old), str(new)]}, summary=f"{case.number} {reason}"[:255])
+             for case, old, new, _limit in moved],
+            batch_size=500,
+        )
+        return len(moved)
+
+
+def _recorded_limits(cases: QuerySet[Incident]) -> dict[int, int]:
+    """incident id → the time limit its open event recorded (cases opened since the limit is recorded there)."""
+    limits: dict[int, int] = {}
+    opens = Event.objects.filter(incident__in=cases.values("pk"), action="open").values_list("incident_id", "data")
+    for incident_id, data in opens:
+        value = data.get("time_limit_days") if isinstance(data, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            limits[incident_id] = value
+    return limits
+
+
+def _iso(value: dt.datetime) -> str:
+    return timezone.localtime(value).isoformat()

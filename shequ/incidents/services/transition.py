@@ -69,11 +69,22 @@ def _refuse(incident: Incident, action: str, transition: Transition | None = Non
     return Conflict(message, details={"status": incident.status, "action": action, "allowed": allowed})
 
 
-def _department(problems: Problems, incident: Incident, department: Any, required: bool) -> Department | None:
-    if department is None:
-        if required:
-            problems.add("department", _("请选择处置部门"))
+def category_department(incident: Incident, choices: list[Department] | None = None) -> Department | None:
+    """The case's category's responsible department, when it may take the case (one of department_choices)."""
+    wanted = incident.category.department_id
+    if wanted is None:
         return None
+    return next((d for d in (department_choices(incident) if choices is None else choices) if d.pk == wanted), None)
+
+
+def _department(problems: Problems, incident: Incident, department: Any, required: bool) -> Department | None:
+    """The department chosen; when the first dispatch names none, the category's responsible department if it may
+    take the case. (A re-dispatch naming none keeps the case's department.)"""
+    if department is None:
+        fallback = category_department(incident) if required else None
+        if required and fallback is None:
+            problems.add("department", _("请选择处置部门"))
+        return fallback
     if not isinstance(department, Department) or department.pk not in {d.pk for d in department_choices(incident)}:
         problems.add("department", _("该部门不负责此事件所在区域，或已停用"))
         return None
@@ -123,6 +134,7 @@ def incident_transition(
     chosen = None
     if action == "dispatch":
         chosen = _department(problems, incident, department, required="department" in transition.needs)
+    by_category = department is None and chosen is not None
     score = _rating(problems, rating) if "rating" in transition.needs else None
     target_code = parent_code(incident.handling_code) if action == "escalate" else None
     if action == "escalate" and target_code is None:
@@ -137,10 +149,13 @@ def incident_transition(
     if action == "open":
         incident.opened_at = at
         incident.due_at = add_working_days(at, incident.category.time_limit_days)
-        data["due_at"] = incident.due_at.isoformat()
+        # The limit counted, so a change of the holiday calendar recomputes due_at from the same start and days.
+        data.update({"due_at": incident.due_at.isoformat(), "time_limit_days": incident.category.time_limit_days})
     elif action == "dispatch" and chosen is not None:
         incident.department = chosen
         data["department"] = chosen.name
+        if by_category:
+            data["by_category"] = True
     elif action == "escalate" and target_code is not None:
         area = Area.objects.filter(code=target_code).first()
         data.update({"from": incident.handling_code, "to": target_code, "to_name": area.name if area else ""})

@@ -122,6 +122,7 @@ def test_actions_on_the_detail_page(world):
     assert 'data-action="dispatch"' in page and 'data-action="escalate"' in page and "市城市管理和综合执法局" in page
     illegal = worker.post(go, {"action": "close"})
     assert illegal.status_code == 409 and "不能执行" in illegal.content.decode()
+    Category.objects.filter(pk=case.category_id).update(department=None)  # no responsible department to fall back on
     missing = worker.post(go, {"action": "dispatch"})
     assert missing.status_code == 422 and "请选择处置部门" in missing.content.decode()
     dept = Department.objects.get(name="市城市管理和综合执法局")

@@ -107,6 +107,8 @@ def test_inputs_each_action_needs(world):
         services.incident_transition(actor=world.worker, incident=case, action="reject")
     assert "note" in caught.value.details
     case = walk(case, world.worker, "open")
+    case.category.department = None  # no responsible department to fall back on
+    case.category.save(update_fields=["department"])
     with pytest.raises(ValidationFailed) as caught:
         services.incident_transition(actor=world.worker, incident=case, action="dispatch")
     assert "department" in caught.value.details

@@ -24,7 +24,7 @@ from shequ.registry.models import (
 from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
 
 _EDITABLE = ("kind", "building_id", "room", "head_id")
-_AUDITED = (*_EDITABLE, "area_code")
+_AUDITED = ("kind", "building_id", "room", "area_code")  # the head has its own rows (household_head_set)
 
 
 def next_household_number(community: Area) -> str:
@@ -80,17 +80,97 @@ def household_create(
     return household
 
 
-def _relink_head(household: Household, old_head_id: int | None) -> None:
-    """A new head: the relations (and the current membership rows) follow, so the household reads right."""
-    current = HouseholdMembership.objects.filter(household=household, ended_at__isnull=True)
-    if old_head_id:
-        Resident.objects.filter(pk=old_head_id, household=household, relation=Relation.HEAD).update(
-            relation=Relation.OTHER
+def household_head_set(*, actor: Any, household: Household, head_id: int | None) -> None:
+    """Make the member `head_id` the household's head (户主), or leave it without one (None).
+
+    Every path that changes a head goes through here, inside the caller's transaction and after the caller's
+    own permission check. The rule is the importer's (importing/apply.py, step 5): any other member whose
+    relation is 户主 becomes 其他, the new head's relation becomes 户主, and the current membership rows
+    follow. Each change is audited: the household (`household.set_head`, head_id old → new) and every
+    resident whose relation changed (`resident.update`, relation old → new). Calling it again changes and
+    records nothing."""
+    locked = Household.objects.select_for_update().filter(pk=household.pk).values("head_id", "area_code", "number")
+    current = locked.get()
+    old_head_id = current["head_id"]
+    now = timezone.now()
+    members = Resident.objects.filter(household_id=household.pk)
+    memberships = HouseholdMembership.objects.filter(household_id=household.pk, ended_at__isnull=True)
+    others = members.filter(relation=Relation.HEAD)
+    if head_id is not None:
+        others = others.exclude(pk=head_id)
+    changed: list[tuple[int, str, str, str, str]] = [  # (pk, name, area_code, old relation, new relation)
+        (pk, name, code, Relation.HEAD, Relation.OTHER)
+        for pk, name, code in others.order_by("pk").values_list("pk", "name", "area_code")
+    ]
+    if changed:
+        demoted = [row[0] for row in changed]
+        Resident.objects.filter(pk__in=demoted).update(relation=Relation.OTHER, updated_at=now)
+        memberships.filter(resident_id__in=demoted).update(relation=Relation.OTHER)
+    if head_id is not None:
+        head = members.filter(pk=head_id).values_list("name", "area_code", "relation").first()
+        if head is None:
+            raise ValidationFailed(_("户主必须是本户成员"), details={"head_id": [_("户主必须是本户成员")]})
+        name, code, relation = head
+        if relation != Relation.HEAD:
+            Resident.objects.filter(pk=head_id).update(relation=Relation.HEAD, updated_at=now)
+            changed.append((head_id, name, code, relation, Relation.HEAD))
+        memberships.filter(resident_id=head_id).exclude(relation=Relation.HEAD).update(relation=Relation.HEAD)
+    if old_head_id != head_id:
+        Household.objects.filter(pk=household.pk).update(head_id=head_id, updated_at=now)
+        audit_record(
+            actor=actor,
+            action="household.set_head",
+            entity_type="household",
+            entity_id=household.pk,
+            area_code=current["area_code"],
+            changes={"head_id": [old_head_id, head_id]},
+            summary=current["number"],
         )
-        current.filter(resident_id=old_head_id, relation=Relation.HEAD).update(relation=Relation.OTHER)
-    if household.head_id:
-        Resident.objects.filter(pk=household.head_id).update(relation=Relation.HEAD)
-        current.filter(resident_id=household.head_id).update(relation=Relation.HEAD)
+    household.head_id = head_id
+    for pk, name, code, old, new in changed:
+        audit_record(
+            actor=actor,
+            action="resident.update",
+            entity_type="resident",
+            entity_id=pk,
+            area_code=code,
+            changes={"relation": [old, new]},
+            summary=name,
+        )
+
+
+def household_head_vacate(*, actor: Any, household_id: int, resident_id: int) -> None:
+    """The head stopped being head (moved out, or took another relation): if `resident_id` is the household's
+    head, it is left without one (audited by household_head_set)."""
+    household = Household.objects.filter(pk=household_id, head_id=resident_id).first()
+    if household is not None:
+        household_head_set(actor=actor, household=household, head_id=None)
+
+
+def audit_move_out(
+    *,
+    actor: Any,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    old_code: str,
+    new_code: str,
+    changes: dict[str, Any],
+    summary: str = "",
+) -> None:
+    """A row under the area a record left, so the auditors of that area see it go (they cannot see the row
+    written under the new area). Not needed when the new area lies inside the old one: they see that row."""
+    if new_code.startswith(old_code):
+        return
+    audit_record(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        area_code=old_code,
+        changes=changes,
+        summary=summary,
+    )
 
 
 def _target_grid(household: Household, fields: dict[str, Any]) -> tuple[bool, Area | None]:
@@ -126,13 +206,24 @@ def _move_members(actor: Any, household: Household) -> None:
     for (code, tag_id), count in Counter((old_codes[r], t) for r, t in tags).items():
         tag_counts_move(code, new_code, tag_id, count)
     for member in members:
+        changes = {"area_code": [member.area_code, new_code]}
         audit_record(
             actor=actor,
             action="resident.update",
             entity_type="resident",
             entity_id=member.pk,
             area_code=new_code,
-            changes={"area_code": [member.area_code, new_code]},
+            changes=changes,
+            summary=member.name,
+        )
+        audit_move_out(
+            actor=actor,
+            action="resident.move_out",
+            entity_type="resident",
+            entity_id=member.pk,
+            old_code=member.area_code,
+            new_code=new_code,
+            changes=changes,
             summary=member.name,
         )
 
@@ -140,7 +231,8 @@ def _move_members(actor: Any, household: Household) -> None:
 @transaction.atomic
 def household_update(*, actor: Any, household: Household, **fields: Any) -> Household:
     """Edit a household. A new building in another grid of the community moves the household and its members
-    into that grid (the actor must be allowed to write there too)."""
+    into that grid (the actor must be allowed to write there too). A new head goes through household_head_set
+    (its own audit rows); the other changes are one `household.update` row."""
     require_change(actor, household.area_code)
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
@@ -152,14 +244,16 @@ def household_update(*, actor: Any, household: Household, **fields: Any) -> Hous
     old_code = household.area_code
     if regrid:
         require_change(actor, grid.code if grid else household.community.code)
-    old_head_id = household.head_id
+    head_given = "head_id" in fields
+    head_id = fields.pop("head_id", None)
     for name, value in fields.items():
         setattr(household, name, value)
     if regrid:
         place(household, household.community, grid)
-    clean_and_save(household)
-    if household.head_id != old_head_id:
-        _relink_head(household, old_head_id)
+    # The head is not saved from this instance (it may be stale): household_head_set reads and sets it.
+    clean_and_save(household, update_fields=[*fields, "community", "grid", "area_code", "updated_at"])
+    if head_given:
+        household_head_set(actor=actor, household=household, head_id=head_id)
     if household.area_code != old_code:
         if household.dissolved_at is None:
             stats_move(old_code, household.area_code, households=1)
@@ -175,4 +269,15 @@ def household_update(*, actor: Any, household: Household, **fields: Any) -> Hous
             changes=changes,
             summary=household.number,
         )
+        if "area_code" in changes:
+            audit_move_out(
+                actor=actor,
+                action="household.move_out",
+                entity_type="household",
+                entity_id=household.pk,
+                old_code=old_code,
+                new_code=household.area_code,
+                changes=changes,
+                summary=household.number,
+            )
     return household

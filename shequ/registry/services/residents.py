@@ -17,6 +17,7 @@ from shequ.registry.models import Household, HouseholdMembership, Relation, Resi
 from shequ.registry.names import pinyin_keys
 from shequ.registry.phones import PhoneError, normalise_phone
 from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
+from shequ.registry.services.households import audit_move_out, household_head_set, household_head_vacate
 
 _AUDITED = ("name", "id_number", "phone", "household_id", "relation", "status", "area_code")
 
@@ -70,7 +71,8 @@ def duplicate_id_error(actor: Any, id_number: str, exclude_pk: int | None = None
     return Conflict(message, code="duplicate_id_number", details={"id_number": [message]})
 
 
-def _join(resident: Resident, household: Household, relation: str, reason: str) -> None:
+def _join(actor: Any, resident: Resident, household: Household, relation: str, reason: str) -> None:
+    """A new current membership; joining as 户主 makes the resident the head (the old head becomes 其他)."""
     HouseholdMembership.objects.create(
         resident=resident,
         household=household,
@@ -79,9 +81,8 @@ def _join(resident: Resident, household: Household, relation: str, reason: str) 
         started_at=timezone.now(),
         reason=reason,
     )
-    if relation == Relation.HEAD and household.head_id != resident.pk:
-        Household.objects.filter(pk=household.pk).update(head=resident)
-        household.head_id = resident.pk
+    if relation == Relation.HEAD:
+        household_head_set(actor=actor, household=household, head_id=resident.pk)
 
 
 @transaction.atomic
@@ -113,7 +114,7 @@ def resident_create(
     clean_and_save(resident)
     stats_apply(resident.area_code, residents=1)
     if household is not None:
-        _join(resident, household, resident.relation, "create")
+        _join(actor, resident, household, resident.relation, "create")
     for code in tags or []:
         resident_tag_add(actor=actor, resident=resident, tag=code)
     audit_record(
@@ -145,6 +146,12 @@ def resident_update(*, actor: Any, resident: Resident, **fields: Any) -> Residen
         if name in fields:
             setattr(resident, name, fields[name])
     clean_and_save(resident)
+    if resident.relation != before["relation"] and resident.household is not None:
+        HouseholdMembership.objects.filter(resident=resident, ended_at__isnull=True).update(relation=resident.relation)
+        if resident.relation == Relation.HEAD:
+            household_head_set(actor=actor, household=resident.household, head_id=resident.pk)
+        else:
+            household_head_vacate(actor=actor, household_id=resident.household.pk, resident_id=resident.pk)
     was_active, is_active = before["status"] == ResidentStatus.ACTIVE, resident.status == ResidentStatus.ACTIVE
     if was_active != is_active:
         # Subtree counts (like stats_rebuild) count active residents only, tags included.
@@ -178,8 +185,7 @@ def resident_move(
     before = snapshot(resident, list(_AUDITED))
     now = timezone.now()
     HouseholdMembership.objects.filter(resident=resident, ended_at__isnull=True).update(ended_at=now)
-    if resident.household_id:
-        Household.objects.filter(pk=resident.household_id, head_id=resident.pk).update(head=None)
+    old_household_id = resident.household_id
     old_code = resident.area_code
     tag_ids = list(resident.resident_tags.values_list("tag_id", flat=True))
     resident.household = household
@@ -192,14 +198,27 @@ def resident_move(
         for tag_id in tag_ids:
             tag_counts_apply(old_code, tag_id, -1)
             tag_counts_apply(resident.area_code, tag_id, 1)
-    _join(resident, household, relation, reason or "move")
+    if old_household_id:
+        household_head_vacate(actor=actor, household_id=old_household_id, resident_id=resident.pk)
+    _join(actor, resident, household, relation, reason or "move")
+    changes = diff(before, snapshot(resident, list(_AUDITED)))
     audit_record(
         actor=actor,
         action="resident.move",
         entity_type="resident",
         entity_id=resident.pk,
         area_code=resident.area_code,
-        changes=diff(before, snapshot(resident, list(_AUDITED))),
+        changes=changes,
+        summary=reason[:255],
+    )
+    audit_move_out(
+        actor=actor,
+        action="resident.move_out",
+        entity_type="resident",
+        entity_id=resident.pk,
+        old_code=old_code,
+        new_code=resident.area_code,
+        changes=changes,
         summary=reason[:255],
     )
     return resident

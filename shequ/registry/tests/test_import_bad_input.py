@@ -4,6 +4,7 @@ why — never an exception — and valid rows next to bad ones are not lost."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from stdnum.cn import ric
@@ -281,3 +282,54 @@ def test_oversize_upload_is_refused_before_reading(world, import_tmp, settings):
     with pytest.raises(ApplicationError) as exc:
         upload_save(actor=world.worker, uploaded=SimpleUploadedFile("big.csv", b"x" * 101))
     assert exc.value.status == 413 and "100" in str(exc.value.message)
+
+
+def test_an_english_import_gives_its_reasons_in_english(world, import_tmp, settings):  # noqa: F811
+    """An import started from an English page is answered in English: the job carries the request's language
+    (core.jobs.as_job_creator, params["language"]) and runs in it, whatever the language of the thread that runs
+    it; the refusals answered at once (encoding, size) follow the active language too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    from shequ.core.errors import ApplicationError
+    from shequ.core.jobs import run_job
+    from shequ.registry.importing.services import import_start, upload_save
+
+    ideographs = re.compile(r"[\u3400-\u9fff]")
+    good = _with_check("43130219850304001")
+    bad_check = good[:-1] + ("1" if good[-1] != "1" else "2")
+    rows = [resident_row("甲", bad_check), resident_row("乙", make_id_number())]
+    rows[1][2] = '="138"&"00000000"'
+    book = write_xlsx(import_tmp / "english.xlsx", rows)
+    with translation.override("en"):
+        upload = upload_save(actor=world.worker, uploaded=SimpleUploadedFile("english.xlsx", book.read_bytes()))
+        job = import_start(actor=world.worker, kind="residents", upload=upload, dry_run=True)
+    assert job.params["language"] == "en"
+    assert translation.get_language() == "zh-hans"  # the job runs here, in a Chinese thread
+    job = run_job(job.pk)
+    reasons = {e["row"]: e["reason"] for e in job.result["errors"]}
+    assert sorted(reasons) == [2, 3]
+    assert "check digit is wrong" in reasons[2]
+    assert "C3" in reasons[3] and "formula" in reasons[3] and "Paste Special" in reasons[3]
+    assert not any(ideographs.search(reason) for reason in reasons.values()), reasons
+    # the same file started from a Chinese page answers in Chinese
+    with translation.override("zh-hans"):
+        chinese = run_job(import_start(actor=world.worker, kind="residents", upload=upload, dry_run=True).pk)
+    assert "校验位" in {e["row"]: e["reason"] for e in chinese.result["errors"]}[2]
+
+    # a GBK file with undecodable bytes further down: the line and the encoding, in English
+    gbk = import_tmp / "gbk.csv"
+    head = ",".join(RESIDENT_HEADER) + "\n" + ("欧阳娜娜," + make_id_number() + ",,,,,431302001001,,,\n") * 12000
+    gbk.write_bytes(head.encode("gbk") + b"\xff\xff,bad\n")
+    with translation.override("en"):
+        file_error = _run(world, gbk).file_error
+    assert "12002" in file_error and "cannot be read as GB18030" in file_error
+    assert not ideographs.search(file_error)
+
+    # a file over the upload limit
+    settings.SHEQU_IMPORT_MAX_BYTES = 100
+    with translation.override("en"), pytest.raises(ApplicationError) as exc:
+        upload_save(actor=world.worker, uploaded=SimpleUploadedFile("big.csv", b"x" * 101))
+    message = str(exc.value.message)
+    assert exc.value.status == 413 and "over the upload limit of 100" in message
+    assert not ideographs.search(message)
