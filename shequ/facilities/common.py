@@ -6,15 +6,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
-from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed, validation_error_from_django
+from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shequ.core.roles import Perm
+from shequ.core.validation import Problems
 
 FIRST_YEAR = 1949  # founding of the People's Republic: no community record is older
 MAX_AREA_M2 = Decimal("100000")  # a community building larger than 10 ha is a typing error
@@ -24,33 +23,6 @@ TWO_PLACES = Decimal("0.01")
 
 def current_year() -> int:
     return timezone.localdate().year
-
-
-class Problems:
-    """Collects per-field messages so one answer reports every problem; nothing is saved while any remain."""
-
-    def __init__(self) -> None:
-        self.details: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.details.setdefault(field, []).append(str(message))
-
-    def __bool__(self) -> bool:
-        return bool(self.details)
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            first = next(iter(self.details.values()))[0]
-            raise ValidationFailed(first, details=self.details)
-
-
-def clean_and_save(instance: models.Model, **save_kwargs: Any) -> None:
-    """The model's own checks as a last line (the services check first, with better messages)."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        raise validation_error_from_django(exc) from None
-    instance.save(**save_kwargs)
 
 
 def community_for_write(actor: Any, community: Area | str | int) -> Area:
@@ -188,10 +160,3 @@ def check_amount(problems: Problems, field: str, value: Any) -> Decimal | None:
     return _two_places(problems, field, number)
 
 
-def check_text(problems: Problems, field: str, value: Any, *, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        problems.add(field, _("此项必填"))
-    elif len(text) > max_length:
-        problems.add(field, _("不能超过 %(n)s 个字") % {"n": max_length})
-    return text

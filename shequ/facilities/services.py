@@ -14,16 +14,8 @@ from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area
 from shequ.core.audit import audit_record, diff, snapshot
-from shequ.facilities.common import (
-    Problems,
-    check_area,
-    check_text,
-    check_year,
-    clean_and_save,
-    community_for_write,
-    current_year,
-    require_change,
-)
+from shequ.core.validation import Problems, check_text, clean_and_save
+from shequ.facilities.common import check_area, check_year, community_for_write, current_year, require_change
 from shequ.facilities.images import NotAnImage, check_image
 from shequ.facilities.models import FacilityPhoto, FunctionalRoom, Premises, Tenure
 from shequ.facilities.names import MAX_PLAQUE_LENGTH, is_other_plaque, lists_for, normalise_plaque, unknown_message

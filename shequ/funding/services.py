@@ -16,16 +16,8 @@ from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area
 from shequ.core.audit import audit_record, diff, snapshot
-from shequ.facilities.common import (
-    FIRST_YEAR,
-    Problems,
-    check_amount,
-    check_text,
-    check_year,
-    clean_and_save,
-    community_for_write,
-    require_change,
-)
+from shequ.core.validation import Problems, check_text, clean_and_save
+from shequ.facilities.common import FIRST_YEAR, check_amount, check_year, community_for_write, require_change
 from shequ.funding.models import FundSource, OperatingFund, ProjectFund
 
 OPERATING_FIELDS = ("year", "source", "amount", "received_on", "note")

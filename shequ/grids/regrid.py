@@ -139,8 +139,8 @@ def run_record(community: Area, actor: Any, targets: store.Targets, result: Part
     )
 
 
-def plan_many(communities: list[Area], span: store_many.Range) -> tuple[list[Plan], dict[str, str]]:
-    """Plans for the communities (three reads for all of them, the policy loaded once); {code: message} for
+def plan_many(communities: list[Area], span: store_many.Range) -> tuple[list[Plan], dict[str, ApplicationError]]:
+    """Plans for the communities (three reads for all of them, the policy loaded once); {code: refusal} for
     those that cannot be regridded (no policy in force, no grid codes left)."""
     resolver = PolicyResolver(TOPIC)
     year = timezone.localdate().year
@@ -148,7 +148,7 @@ def plan_many(communities: list[Area], span: store_many.Range) -> tuple[list[Pla
     grids = store_many.grids(span)
     unplaced = store_many.households_without_building(span)
     plans: list[Plan] = []
-    failed: dict[str, str] = {}
+    failed: dict[str, ApplicationError] = {}
     for community in communities:
         buildings, current = inputs.get(community.pk, ([], {}))
         try:
@@ -156,11 +156,11 @@ def plan_many(communities: list[Area], span: store_many.Range) -> tuple[list[Pla
             plans.append(plan(community, targets, buildings, current, grids.get(community.pk, []),
                               unplaced.get(community.pk, 0)))
         except ApplicationError as exc:  # one community without a policy does not stop the others
-            failed[community.code] = str(exc.message)
+            failed[community.code] = exc
     return plans, failed
 
 
-def write_many(actor: Any, communities: list[Area]) -> tuple[list[PartitionRun], dict[str, str]]:
+def write_many(actor: Any, communities: list[Area]) -> tuple[list[PartitionRun], dict[str, ApplicationError]]:
     """Regrid `communities` (sorted by code, nothing between them left out: they span one range of codes).
 
     Grids are created or reused, buildings moved, their households, members and the units at their addresses

@@ -19,7 +19,7 @@ from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
 from shequ.areas.stats import stats_move, tag_counts_move
 from shequ.core.audit import audit_record
-from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed
+from shequ.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from shequ.core.roles import Perm, Role
 from shequ.grids import regrid, store, store_many
 from shequ.grids.models import GridProfile, PartitionRun
@@ -52,22 +52,24 @@ def grids_generate(*, actor: Any, community: Area, dry_run: bool = False) -> Par
     """
     community = community_for_change(actor, community)
     if dry_run:
-        targets = store.targets_for(community)
-        buildings, current = store.community_buildings(community)
-        span = store_many.code_range([community])
-        unplaced = store_many.households_without_building(span).get(community.pk, 0)
-        planned = regrid.plan(community, targets, buildings, current, store.community_grids(community), unplaced)
+        plans, failed = regrid.plan_many([community], store_many.code_range([community]))
+        _refuse(failed)
+        planned = plans[0]
         areas: list[Area | None] = [None if a in planned.new else a for a in planned.areas]
-        run = regrid.run_record(community, actor, targets, planned.result,
-                                regrid.proposal(planned.result, areas, targets))
+        run = regrid.run_record(community, actor, planned.targets, planned.result,
+                                regrid.proposal(planned.result, areas, planned.targets))
         run.summary["assignment"] = {str(b): i for i, g in enumerate(planned.result.grids) for b in g.buildings}
         return run
     with transaction.atomic():
         runs, failed = regrid.write_many(actor, [community])
-        if failed:
-            message = failed[community.code]
-            raise ValidationFailed(message, details={"policy": [message]})
+        _refuse(failed)
         return runs[0]
+
+
+def _refuse(failed: dict[str, ApplicationError]) -> None:
+    """One community regridded: its refusal (no policy in force, no grid codes left) is the answer."""
+    for error in failed.values():
+        raise error
 
 
 @transaction.atomic
@@ -119,7 +121,10 @@ def building_move(*, actor: Any, building: Building, grid: Area) -> dict[str, di
             summary=building.address,
         )
     touched = [g for g in (old_grid, grid) if g is not None]
-    return store.profiles_refresh(touched, targets)
+    span = store_many.code_range([community])
+    counts = store_many.grid_sizes(span)
+    store_many.profiles_write(span, counts, {g.pk for g in touched}, timezone.now())
+    return store.sizes(touched, targets, counts)
 
 
 @transaction.atomic

@@ -1,23 +1,21 @@
-"""Database side of the grid services: the policy's grid size, a community's buildings as partition input, what
-still references a grid, the grids' profiles (sizes, outlines) and the subtree counts after regridding."""
+"""Database side of the grid services for one community: the policy's grid size, what still references a grid,
+releasing a grid's registry rows, the grids' sizes against the policy. Reads and writes over many communities at
+once are in store_many."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.areas.models import Area, AreaStats, AreaTagCount, Level
+from shequ.areas.models import Area, AreaStats, AreaTagCount
 from shequ.core.errors import ValidationFailed
-from shequ.grids.geometry import outline
 from shequ.grids.models import GridProfile
-from shequ.grids.partition import TOLERANCE, BuildingIn
-from shequ.registry.models import Building, Household, Resident, ResidentStatus, ResidentUnit
+from shequ.grids.partition import TOLERANCE
+from shequ.registry.models import Building, Household, Resident, ResidentUnit
 from shequ.standards.policy import TOPIC, params, version_for
 
 # Rows that go with the grid itself (deleted with it) or that the partition moves: not references that keep it.
@@ -56,32 +54,6 @@ def grid_load(households: int, people: int, targets: Targets) -> float:
     return max(households / targets.households, people / targets.people)
 
 
-def community_buildings(community: Area) -> tuple[list[BuildingIn], dict[int, int | None]]:
-    """The partition's input (current households, active residents per building) and each building's grid id."""
-    households = Counter(
-        dict(
-            Household.objects.filter(community=community, dissolved_at__isnull=True, building__isnull=False)
-            .values("building_id").annotate(n=Count("pk")).values_list("building_id", "n")
-        )
-    )
-    people = Counter(
-        dict(
-            Resident.objects.filter(
-                community=community, status=ResidentStatus.ACTIVE, household__dissolved_at__isnull=True,
-                household__building__isnull=False,
-            ).values("household__building_id").annotate(n=Count("pk")).values_list("household__building_id", "n")
-        )
-    )
-    rows = Building.objects.filter(community=community).values_list(
-        "pk", "latitude", "longitude", "compound", "address", "grid_id"
-    )
-    buildings = [
-        BuildingIn(pk, households[pk], people[pk], lat, lon, compound or "", address or "")
-        for pk, lat, lon, compound, address, _grid in rows
-    ]
-    return buildings, {pk: grid for pk, *_rest, grid in rows}
-
-
 def grid_references(grid: Area) -> list[str]:
     """Names of the kinds of records, other than registry rows and the grid's own, that point at the grid."""
     found = []
@@ -109,22 +81,14 @@ def registry_release(grid: Area, community: Area) -> dict[str, int]:
     return moved
 
 
-def sizes(grids: list[Area], targets: Targets) -> dict[str, dict[str, Any]]:
-    """Current households and active residents of each grid, its load and deviation from the policy's size."""
-    codes = [g.code for g in grids]
-    households = dict(
-        Household.objects.filter(area_code__in=codes, dissolved_at__isnull=True)
-        .values("area_code").annotate(n=Count("pk")).values_list("area_code", "n")
-    )
-    people = dict(
-        Resident.objects.filter(area_code__in=codes, status=ResidentStatus.ACTIVE)
-        .values("area_code").annotate(n=Count("pk")).values_list("area_code", "n")
-    )
+def sizes(grids: list[Area], targets: Targets, counts: dict[str, tuple[int, int]]) -> dict[str, dict[str, Any]]:
+    """Each grid's households and active residents (`counts`: code → both, store_many.grid_sizes), its load and
+    deviation from the policy's size."""
     out = {}
-    for code in codes:
-        hh, pp = households.get(code, 0), people.get(code, 0)
+    for grid in grids:
+        hh, pp = counts.get(grid.code, (0, 0))
         load = grid_load(hh, pp, targets)
-        out[code] = {
+        out[grid.code] = {
             "households": hh,
             "people": pp,
             "load": round(load, 4),
@@ -132,31 +96,3 @@ def sizes(grids: list[Area], targets: Targets) -> dict[str, dict[str, Any]]:
             "within": abs(load - 1) <= targets.tolerance + 1e-9,
         }
     return out
-
-
-def profiles_refresh(grids: list[Area], targets: Targets) -> dict[str, dict[str, Any]]:
-    """GridProfile of each grid (created when missing): sizes and the outline of its buildings."""
-    measured = sizes(grids, targets)
-    points: dict[str, tuple[list[float], list[float]]] = {g.code: ([], []) for g in grids}
-    located = Building.objects.filter(area_code__in=list(points), latitude__isnull=False, longitude__isnull=False)
-    for code, lat, lon in located.values_list("area_code", "latitude", "longitude"):
-        if lat is not None and lon is not None:
-            points[code][0].append(lat)
-            points[code][1].append(lon)
-    existing = {p.area_id: p for p in GridProfile.objects.filter(area__in=grids)}
-    changed: list[GridProfile] = []
-    created: list[GridProfile] = []
-    for grid in grids:
-        profile = existing.get(grid.pk) or GridProfile(area=grid)
-        profile.area_code = grid.code
-        profile.households = measured[grid.code]["households"]
-        profile.people = measured[grid.code]["people"]
-        profile.outline = outline(*points[grid.code])
-        (changed if grid.pk in existing else created).append(profile)
-    GridProfile.objects.bulk_create(created)
-    GridProfile.objects.bulk_update(changed, ["area_code", "households", "people", "outline", "updated_at"])
-    return measured
-
-
-def community_grids(community: Area) -> list[Area]:
-    return list(Area.objects.filter(parent=community, level=Level.GRID).order_by("code"))

@@ -33,7 +33,7 @@ def code_range(communities: list[Area]) -> Range:
 
 def inputs(span: Range) -> Inputs:
     """Per community id: its buildings as partition input (current households, active residents) and each
-    building's grid id (as store.community_buildings, for all communities of the range in three queries)."""
+    building's grid id, for all communities of the range in three queries."""
     households = Counter(dict(
         Household.objects.filter(area_code__range=span, dissolved_at__isnull=True, building__isnull=False)
         .values("building_id").annotate(n=Count("pk")).values_list("building_id", "n")

@@ -52,7 +52,7 @@ def grids_partition_job(job: BackgroundJob) -> dict[str, Any]:
         batch = communities[start : start + BATCH]
         with transaction.atomic():
             runs, failed = write_many(job.created_by, batch)
-        summary["failed"].update(failed)
+        summary["failed"].update({code: str(error.message) for code, error in failed.items()})
         summary["communities"] += len(runs)
         summary["grids"] += sum(run.grids for run in runs)
         summary["within_tolerance"] += sum(run.within_tolerance for run in runs)

@@ -25,7 +25,7 @@ from shequ.core.roles import Perm
 from shequ.incidents import access, selectors, services
 from shequ.incidents.dashboard import dashboard_area, dashboard_figures
 from shequ.incidents.files import photo_response, refuse_oversized
-from shequ.incidents.models import CalendarDay, Category, Department, Incident
+from shequ.incidents.models import Category, Department, Incident
 from shequ.incidents.schemas import (
     ActionOut,
     CalendarDayIn,
@@ -148,17 +148,6 @@ def _number(field: str, raw: Any) -> float | None:
         raise ValidationFailed(message, details={field: [message]}) from None
 
 
-def _responsible(department_id: int | None) -> Department | None:
-    """The active department a category names as responsible (the pages offer the active ones)."""
-    if department_id is None:
-        return None
-    department = Department.objects.filter(pk=department_id, active=True).first()
-    if department is None:
-        message = _("请选择有效的部门")
-        raise ValidationFailed(message, details={"department": [message]})
-    return department
-
-
 @router.get("/categories", response=list[CategoryOut], url_name="incidents_categories")
 def list_categories(request: HttpRequest, filters: Query[CategoryFilters]) -> list[CategoryOut]:
     if filters.include_inactive:
@@ -169,11 +158,9 @@ def list_categories(request: HttpRequest, filters: Query[CategoryFilters]) -> li
 @router.post("/categories", response={201: CategoryOut}, url_name="incidents_categories",
              summary="Add a category (city-wide: configuration rights at the city)")
 def create_category(request: HttpRequest, payload: CategoryIn) -> Status[CategoryOut]:
-    _require_city(request)
     fields = payload.dict(exclude={"code", "department_id"})
-    category = services.category_create(
-        actor=request.user, code=payload.code, department=_responsible(payload.department_id), **fields
-    )
+    category = services.category_create(actor=request.user, code=payload.code, department=payload.department_id,
+                                        **fields)
     return Status(201, CategoryOut.build(category))
 
 
@@ -187,7 +174,7 @@ def update_category(request: HttpRequest, code: str, payload: CategoryPatch) -> 
     sent = payload.dict(exclude_unset=True)
     fields = {k: v for k, v in sent.items() if v is not None and k != "department_id"}
     if "department_id" in sent:
-        fields["department"] = _responsible(sent["department_id"])
+        fields["department"] = sent["department_id"]
     return CategoryOut.build(services.category_update(actor=request.user, category=category, **fields))
 
 
@@ -230,7 +217,7 @@ def list_calendar(request: HttpRequest, filters: Query[CalendarFilters]) -> list
     _require_configure(request)
     year = filters.year or timezone.localdate().year
     seeded = seeded_days()
-    return [CalendarDayOut.build(d, seeded) for d in CalendarDay.objects.filter(date__year=year).order_by("date")]
+    return [CalendarDayOut.build(d, seeded) for d in selectors.calendar_days(year)]
 
 
 @router.put("/calendar/{day}", response=CalendarDayOut, url_name="incidents_calendar_day",
@@ -244,7 +231,7 @@ def set_calendar_day(request: HttpRequest, day: dt.date, payload: CalendarDayIn)
                summary="Remove an exception: the date is an ordinary weekday or weekend day again")
 def delete_calendar_day(request: HttpRequest, day: dt.date) -> Status[None]:
     _require_city(request)
-    found = CalendarDay.objects.filter(date=day).first()
+    found = selectors.calendar_days(day.year).filter(date=day).first()
     if found is None:
         raise NotFound()
     services.calendar_day_delete(actor=request.user, day=found)

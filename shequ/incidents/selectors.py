@@ -14,7 +14,7 @@ from shequ.areas.models import Area, Level
 from shequ.core.errors import NotFound
 from shequ.core.roles import Perm
 from shequ.incidents.access import visible_q
-from shequ.incidents.models import Category, Department, Event, Incident, Photo, Status
+from shequ.incidents.models import CalendarDay, Category, Department, Event, Incident, Photo, Status
 from shequ.incidents.states import ACTIVE, CLOSED
 
 STATUS_GROUPS = {"open": ACTIVE, "closed": CLOSED}
@@ -114,6 +114,11 @@ def merged_from(incident: Incident, viewer: Any) -> QuerySet[Incident]:
 def category_list(*, active_only: bool = True) -> QuerySet[Category]:
     qs = Category.objects.select_related("department")
     return qs.filter(active=True) if active_only else qs
+
+
+def calendar_days(year: int) -> QuerySet[CalendarDay]:
+    """The year's exceptions to the Monday–Friday week (holidays, make-up working days): city-wide, public."""
+    return CalendarDay.objects.filter(date__year=year).order_by("date")
 
 
 def department_list(*, viewer: Any) -> QuerySet[Department]:

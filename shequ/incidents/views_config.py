@@ -180,7 +180,7 @@ def holidays(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{request.path}?year={day.date.year}")
         status = getattr(form, "service_status", 422)
     seeded = seeded_days()
-    days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+    days = list(selectors.calendar_days(year))
     for day in days:
         day.seeded = seeded.get(day.date) == (day.is_workday, day.name)  # type: ignore[attr-defined]
     return render(

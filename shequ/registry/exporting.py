@@ -136,6 +136,11 @@ class ListExport:
         raise NotImplementedError
 
 
+def _count_by(qs: QuerySet[Any], key: str) -> dict[Any, int]:
+    """Rows of `qs` per value of `key`."""
+    return dict(qs.order_by().values(key).annotate(n=Count("pk")).values_list(key, "n"))
+
+
 def _grid_name(obj: Any) -> str:
     return obj.grid.name if obj.grid_id and obj.grid else ""
 
@@ -232,12 +237,9 @@ class HouseholdExport(ListExport):
         )
 
     def rows(self, batch: list[Household]) -> Iterable[list[Any]]:
-        members = dict(
-            Resident.objects.filter(self.scope.q(Perm.REGISTRY_EXPORT), household_id__in=[h.pk for h in batch])
-            .order_by()
-            .values("household_id")
-            .annotate(n=Count("pk"))
-            .values_list("household_id", "n")
+        members = _count_by(
+            Resident.objects.filter(self.scope.q(Perm.REGISTRY_EXPORT), household_id__in=[h.pk for h in batch]),
+            "household_id",
         )
         for h in batch:
             head = h.head if h.head_id else None
@@ -276,14 +278,11 @@ class BuildingExport(ListExport):
         return selectors.building_list(viewer=viewer, q=filters.q, area_code=filters.area)
 
     def rows(self, batch: list[Any]) -> Iterable[list[Any]]:
-        households = dict(
+        households = _count_by(
             Household.objects.filter(
                 self.scope.q(Perm.REGISTRY_EXPORT), building_id__in=[b.pk for b in batch], dissolved_at__isnull=True
-            )
-            .order_by()
-            .values("building_id")
-            .annotate(n=Count("pk"))
-            .values_list("building_id", "n")
+            ),
+            "building_id",
         )
         for b in batch:
             yield [

@@ -18,7 +18,7 @@ from shequ.core.errors import PermissionDenied
 from shequ.registry import selectors
 from shequ.registry.forms import ServiceErrorsMixin
 from shequ.registry.models import Tag
-from shequ.registry.services.tags import can_manage_tags, tag_create, tag_for_change, tag_update
+from shequ.registry.services.tags import EDITABLE, can_manage_tags, tag_create, tag_for_change, tag_update
 from shequ.registry.viewutils import form_status, run_service
 
 
@@ -50,7 +50,7 @@ class TagForm(ServiceErrorsMixin, forms.Form):
             del self.fields["code"]
 
     def changes(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("name", "name_en", "owner_line", "visible_lines", "sensitive")}
+        return {k: self.cleaned_data[k] for k in EDITABLE}
 
 
 def _line_label(code: str) -> str:
@@ -100,7 +100,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def tag_edit(request: HttpRequest, code: str) -> HttpResponse:
     tag = tag_for_change(actor=request.user, code=code)
-    initial = {k: getattr(tag, k) for k in ("name", "name_en", "owner_line", "visible_lines", "sensitive")}
+    initial = {k: getattr(tag, k) for k in EDITABLE}
     form = TagForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()

@@ -6,8 +6,10 @@ import datetime as dt
 import importlib
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 from django.apps import apps
+from django.test import Client
 
 from shequ.areas.models import Area
 from shequ.areas.stats import stats_rebuild
@@ -17,10 +19,30 @@ from shequ.registry.models import Building, Household, Resident
 
 _people = itertools.count(1)
 
+# The grid browser tests' phone screen.
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
 
 def ensure_policy() -> None:
     """The seeded Loudi standards (a transactional test elsewhere may have flushed them)."""
     importlib.import_module("shequ.standards.migrations.0002_loudi_policy").forwards(apps, None)
+
+
+def logged_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def regridded_town(world: Any, households: int = 450) -> None:
+    """world.community with `households` households in compounds, all on its second grid, then regridded by its
+    worker (the policy present)."""
+    from shequ.grids import services, synthetic
+
+    ensure_policy()
+    spec = synthetic.CommunitySpec(world.community.code, "urban", households)
+    populate(world.community, synthetic.community(spec), grid=world.grid2)
+    services.grids_generate(actor=world.worker, community=world.community)
 
 
 def populate(community: Area, buildings: Sequence[BuildingIn], grid: Area | None = None) -> list[Building]:

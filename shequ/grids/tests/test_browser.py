@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from shequ.areas.models import Area, Level
 from shequ.core.testing.browser import browser_test, log_in
-from shequ.grids import services, synthetic
-from shequ.grids.tests.helpers import ensure_policy, populate
+from shequ.grids.tests.helpers import PHONE, regridded_town
 from shequ.registry.models import Building
-
-PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 @browser_test
 def test_map_preview_and_move_on_a_phone(live_server, world, page_for):
-    ensure_policy()
-    spec = synthetic.CommunitySpec(world.community.code, "urban", 450)
-    populate(world.community, synthetic.community(spec), grid=world.grid2)
-    services.grids_generate(actor=world.worker, community=world.community)
+    regridded_town(world)
     located = Building.objects.filter(community=world.community, latitude__isnull=False).count()
 
     page = page_for(**PHONE)

@@ -15,16 +15,10 @@ from shequ.areas.models import Area, AreaStats, Level
 from shequ.grids import services, synthetic
 from shequ.grids.layout import BuildingIn
 from shequ.grids.models import GridProfile
-from shequ.grids.tests.helpers import populate
+from shequ.grids.tests.helpers import logged_in, populate
 from shequ.registry.models import Building, Resident
 
 pytestmark = pytest.mark.usefixtures("policy")
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -111,7 +105,7 @@ def test_public_card_api(staffed):
 
 
 def test_signed_in_card_links_to_the_public_one(staffed):
-    body = login(staffed.worker).get(reverse("grids:card", args=[staffed.grid.code])).content.decode()
+    body = logged_in(staffed.worker).get(reverse("grids:card", args=[staffed.grid.code])).content.decode()
     assert reverse("grids:public_card", args=[staffed.grid.code]) in body
     assert "编辑网格信息" in body and "0738-8123456" in body and "小区：长青小区" in body
 
@@ -120,11 +114,11 @@ def test_residents_household_page_links_my_grid(staffed):
     w = staffed
     url = reverse("registry:household_detail", args=[w.household.pk])
     public = reverse("grids:public_card", args=[w.grid.code])
-    home = login(w.resident_user).get("/", follow=True)
+    home = logged_in(w.resident_user).get("/", follow=True)
     assert home.redirect_chain and home.redirect_chain[-1][0] == url  # the resident's landing page
     body = home.content.decode()
     assert re.search(rf'<a class="button" id="my-grid" href="{re.escape(public)}">我的网格：{w.grid.name}</a>', body)
-    staff = login(w.worker).get(url).content.decode()
+    staff = logged_in(w.worker).get(url).content.decode()
     assert 'id="my-grid"' not in staff and f'href="{public}"' in staff  # staff: the grid name links to the card
     assert Client().get(public).status_code == 200  # the link works for anyone
 
@@ -133,9 +127,9 @@ def test_api_card_sizes_are_the_live_counts(staffed):
     w = staffed
     GridProfile.objects.filter(area=w.grid).update(households=1, people=1)  # stale: refreshed by grid services
     AreaStats.objects.filter(area=w.grid).update(households=123, residents=456)
-    card = login(w.resident_user).get(f"/api/v1/grids/{w.grid.code}").json()
+    card = logged_in(w.resident_user).get(f"/api/v1/grids/{w.grid.code}").json()
     assert (card["households"], card["people"]) == (123, 456)
-    page = login(w.worker).get(reverse("grids:card", args=[w.grid.code])).content.decode()
+    page = logged_in(w.worker).get(reverse("grids:card", args=[w.grid.code])).content.decode()
     assert "<dd>123</dd>" in page and "<dd>456</dd>" in page
     assert Client().get(f"/api/v1/grids/public/{w.grid.code}").json()["households"] == 123
 
@@ -165,7 +159,7 @@ def _placed_rows(html: str) -> dict[int, str]:
 
 def test_preview_and_last_run_list_the_buildings_placed_by_address(garden):
     w = garden
-    client = login(w.subdistrict_officer)
+    client = logged_in(w.subdistrict_officer)
     url = reverse("grids:generate", args=[w.community_b.code])
     preview = client.post(url, headers={"HX-Request": "true"}).content.decode()
     assert _placed_rows(preview) == w.placed
@@ -183,13 +177,13 @@ def test_last_run_without_buildings_placed_by_address_shows_no_list(world):
     spec = synthetic.CommunitySpec(world.community_b.code, "urban", 300)
     populate(world.community_b, synthetic.community(spec))  # every building located
     services.grids_generate(actor=world.subdistrict_officer, community=world.community_b)
-    page = login(world.subdistrict_officer).get(reverse("grids:community", args=[world.community_b.code]))
+    page = logged_in(world.subdistrict_officer).get(reverse("grids:community", args=[world.community_b.code]))
     assert 'id="grids-last-run"' in page.content.decode() and "grids-placed" not in page.content.decode()
 
 
 def test_api_run_lists_the_buildings_placed_by_address(garden):
     w = garden
-    client = login(w.subdistrict_officer)
+    client = logged_in(w.subdistrict_officer)
     url = f"/api/v1/grids/communities/{w.community_b.code}/generate"
     for payload in ({"dry_run": True}, {}):
         body = client.post(url, payload, content_type="application/json").json()

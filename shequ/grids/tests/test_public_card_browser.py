@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from shequ.areas.models import Area, Level
 from shequ.core.testing.browser import browser_test
-from shequ.grids import services, synthetic
-from shequ.grids.tests.helpers import ensure_policy, populate
-
-PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+from shequ.grids import services
+from shequ.grids.tests.helpers import PHONE, regridded_town
 
 
 @browser_test
 def test_public_card_on_a_phone(live_server, world, page_for):
-    ensure_policy()
-    spec = synthetic.CommunitySpec(world.community.code, "urban", 450)
-    populate(world.community, synthetic.community(spec), grid=world.grid2)
-    services.grids_generate(actor=world.worker, community=world.community)
+    regridded_town(world)
     grid = Area.objects.filter(parent=world.community, level=Level.GRID, grid_profile__outline__type="Polygon"
                                ).order_by("code").first()
     services.grid_profile_update(actor=world.worker, grid=grid, worker=world.worker, worker_phone="13800001111",

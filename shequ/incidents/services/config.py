@@ -16,9 +16,9 @@ from shequ.areas.models import Area
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import NotFound, PermissionDenied
 from shequ.core.models import AuditLog
+from shequ.core.validation import Problems, check_text, clean_and_save
 from shequ.incidents import access, calendar
 from shequ.incidents.models import CalendarDay, Category, Department, Event, Incident
-from shequ.incidents.services.common import Problems, check_text, clean_and_save
 from shequ.incidents.states import ACTIVE
 
 CATEGORY_FIELDS = ["code", "name", "name_en", "description", "group", "time_limit_days", "department_id",
@@ -58,12 +58,20 @@ def _category_state(problems: Problems, fields: dict[str, Any]) -> dict[str, Any
         "time_limit_days": _time_limit(problems, fields.get("time_limit_days")),
         "active": bool(fields.get("active", True)),
     }
-    department = fields.get("department")
-    if department is not None and not isinstance(department, Department):
-        problems.add("department", _("请选择有效的部门"))
-        department = None
-    state["department"] = department
+    state["department"] = _responsible(problems, fields.get("department"))
     return state
+
+
+def _responsible(problems: Problems, department: Any) -> Department | None:
+    """The category's responsible department: a Department, or the id of an active one (an API client's)."""
+    if department is None or isinstance(department, Department):
+        return department
+    found = None
+    if isinstance(department, int) and not isinstance(department, bool):
+        found = Department.objects.filter(pk=department, active=True).first()
+    if found is None:
+        problems.add("department", _("请选择有效的部门"))
+    return found
 
 
 @transaction.atomic

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shequ.core.validation import Problems, check_text, clean_and_save
 from shequ.incidents import access
 from shequ.incidents.models import Incident, Status
-from shequ.incidents.services.common import MAX_NOTE, Problems, check_text, clean_and_save, record
+from shequ.incidents.services.common import MAX_NOTE, record
 from shequ.incidents.services.transition import status_label
 from shequ.incidents.states import ACTIVE
 

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from shequ.core.validation import Problems
 from shequ.facilities.images import CheckedImage, NotAnImage, check_image
 from shequ.incidents.models import Incident, Photo
-from shequ.incidents.services.common import Problems
 
 DEFAULT_MAX_PHOTOS = 4
 

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from shequ.areas.models import Area, Level
 from shequ.core.errors import PermissionDenied, ValidationFailed
+from shequ.core.validation import Problems, check_text, clean_and_save
 from shequ.incidents import access
 from shequ.incidents.locate import Located, locate, valid_point
 from shequ.incidents.models import Category, Incident, Source, Status
 from shequ.incidents.services import common
-from shequ.incidents.services.common import MAX_DESCRIPTION, Problems, check_text, clean_and_save, record
+from shequ.incidents.services.common import MAX_DESCRIPTION, record
 from shequ.incidents.services.photos import check_photos, remove_files, store_photos
 from shequ.registry.models import Building
 

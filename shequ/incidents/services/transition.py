@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from shequ.areas.models import Area
 from shequ.core.audit import diff, snapshot
 from shequ.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shequ.core.validation import Problems, check_text, clean_and_save
 from shequ.incidents import access
 from shequ.incidents.calendar import add_working_days
 from shequ.incidents.models import Department, Incident, Status
 from shequ.incidents.services import common
-from shequ.incidents.services.common import MAX_NOTE, Problems, check_text, clean_and_save, record
+from shequ.incidents.services.common import MAX_NOTE, record
 from shequ.incidents.services.photos import check_photos, remove_files, store_photos
 from shequ.incidents.states import ACTIONS, EVALUATOR, EVENT_LABELS, Transition, transition_for, transitions_from
 

@@ -68,10 +68,3 @@ def status_name(value: str) -> str:
     from shequ.incidents.models import Status
 
     return str(Status(value).label) if value in Status.values else value
-
-
-@register.filter
-def masked_phone(value: str | None) -> str:
-    from shequ.core.masking import mask_phone
-
-    return mask_phone(value)

@@ -7,10 +7,33 @@ import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from shequ.incidents import services
 from shequ.incidents.models import Category, Department, Incident
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def refused(response: Any, status: int) -> dict[str, Any]:
+    """An API refusal: the status asked for, in the one {code, message, details} shape."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "details"} and body["message"]
+    return body
+
+
+def fields(body: dict[str, Any]) -> set[str]:
+    """The fields a 422 names: {field: [messages]} from a service, [{field, message}] from the schema."""
+    details = body["details"]
+    if isinstance(details, dict):
+        return set(details)
+    return {d["field"] for d in details}
 
 
 def png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:

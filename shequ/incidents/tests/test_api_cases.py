@@ -9,27 +9,19 @@ from typing import Any
 from django.test import Client
 
 from shequ.incidents.models import Department, Incident, Photo, Status
-from shequ.incidents.tests.helpers import department, local, report, set_clock, upload, walk
+from shequ.incidents.tests.helpers import (
+    client_for,
+    department,
+    fields,
+    local,
+    refused,
+    report,
+    set_clock,
+    upload,
+    walk,
+)
 
 BASE = "/api/v1/incidents"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def refused(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "details"} and body["message"]
-    return body
-
-
-def fields(body: dict[str, Any]) -> set[str]:
-    details = body["details"]
-    return set(details) if isinstance(details, dict) else {d["field"] for d in details}
 
 
 def _serving(world: Any) -> tuple[set[int], list[Department]]:

@@ -11,30 +11,9 @@ from django.test import Client
 from shequ.core.models import AuditLog
 from shequ.incidents import calendar
 from shequ.incidents.models import CalendarDay, Category, Department
-from shequ.incidents.tests.helpers import department
+from shequ.incidents.tests.helpers import client_for, department, fields, refused
 
 BASE = "/api/v1/incidents"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def refused(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "details"} and body["message"]
-    return body
-
-
-def fields(body: dict[str, Any]) -> set[str]:
-    """The fields a 422 names: {field: [messages]} from a service, [{field, message}] from the schema."""
-    details = body["details"]
-    if isinstance(details, dict):
-        return set(details)
-    return {d["field"] for d in details}
 
 
 def send(client: Client, method: str, path: str, data: Any) -> Any:

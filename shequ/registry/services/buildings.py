@@ -9,8 +9,9 @@ from shequ.areas.models import Area
 from shequ.areas.stats import stats_apply
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import ValidationFailed
+from shequ.core.validation import clean_and_save
 from shequ.registry.models import Building
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
+from shequ.registry.services.common import place, require_change, resolve_place
 
 _EDITABLE = ("compound", "number", "address", "latitude", "longitude")
 

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from shequ.accounts.scope import viewer_scope
 from shequ.areas.models import Area, Level
-from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed, validation_error_from_django
+from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shequ.core.roles import Perm
 
 
@@ -59,11 +58,3 @@ def place(instance: models.Model, community: Area, grid: Area | None) -> None:
     instance.community = community  # type: ignore[attr-defined]
     instance.grid = grid  # type: ignore[attr-defined]
     instance.area_code = grid.code if grid else community.code  # type: ignore[attr-defined]
-
-
-def clean_and_save(instance: models.Model, *, exclude: list[str] | None = None, **save_kwargs: Any) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise validation_error_from_django(exc) from None
-    instance.save(**save_kwargs)

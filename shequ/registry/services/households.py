@@ -11,6 +11,7 @@ from shequ.areas.models import Area
 from shequ.areas.stats import stats_apply, stats_move, tag_counts_move
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import ValidationFailed
+from shequ.core.validation import clean_and_save
 from shequ.registry.models import (
     Building,
     Household,
@@ -21,7 +22,7 @@ from shequ.registry.models import (
     ResidentStatus,
     ResidentTag,
 )
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
+from shequ.registry.services.common import place, require_change, resolve_place
 
 _EDITABLE = ("kind", "building_id", "room", "head_id")
 _AUDITED = ("kind", "building_id", "room", "area_code")  # the head has its own rows (household_head_set)
@@ -147,30 +148,12 @@ def household_head_vacate(*, actor: Any, household_id: int, resident_id: int) ->
         household_head_set(actor=actor, household=household, head_id=None)
 
 
-def audit_move_out(
-    *,
-    actor: Any,
-    action: str,
-    entity_type: str,
-    entity_id: int,
-    old_code: str,
-    new_code: str,
-    changes: dict[str, Any],
-    summary: str = "",
-) -> None:
-    """A row under the area a record left, so the auditors of that area see it go (they cannot see the row
-    written under the new area). Not needed when the new area lies inside the old one: they see that row."""
-    if new_code.startswith(old_code):
-        return
-    audit_record(
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        area_code=old_code,
-        changes=changes,
-        summary=summary,
-    )
+def audit_move_out(*, old_code: str, new_code: str, **row: Any) -> None:
+    """A row (audit_record's fields) under the area a record left, so the auditors of that area see it go (they
+    cannot see the row written under the new area). Not needed when the new area lies inside the old one: they
+    see that row."""
+    if not new_code.startswith(old_code):
+        audit_record(area_code=old_code, **row)
 
 
 def _target_grid(household: Household, fields: dict[str, Any]) -> tuple[bool, Area | None]:

@@ -12,11 +12,12 @@ from shequ.areas.stats import stats_apply, tag_counts_apply
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import Conflict, ValidationFailed
 from shequ.core.roles import Perm
+from shequ.core.validation import clean_and_save
 from shequ.registry.idnumbers import IdNumberError, parse_id_number
 from shequ.registry.models import Household, HouseholdMembership, Relation, Resident, ResidentStatus, ResidentTag, Tag
 from shequ.registry.names import pinyin_keys
 from shequ.registry.phones import PhoneError, normalise_phone
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_place
+from shequ.registry.services.common import place, require_change, resolve_place
 from shequ.registry.services.households import audit_move_out, household_head_set, household_head_vacate
 
 _AUDITED = ("name", "id_number", "phone", "household_id", "relation", "status", "area_code")

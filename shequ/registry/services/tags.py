@@ -24,8 +24,8 @@ from shequ.areas.models import CODE_LENGTH, Area, Level
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shequ.core.roles import Perm
+from shequ.core.validation import Problems, check_text, clean_and_save
 from shequ.registry.models import Tag
-from shequ.registry.services.common import clean_and_save
 
 TAG_FIELDS = ["code", "name", "name_en", "owner_line", "visible_lines", "sensitive"]
 EDITABLE = ("name", "name_en", "owner_line", "visible_lines", "sensitive")
@@ -67,28 +67,7 @@ def tag_for_change(*, actor: Any, code: str) -> Tag:
     return tag
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.details: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.details.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            raise ValidationFailed(next(iter(self.details.values()))[0], details=self.details)
-
-
-def _text(problems: _Problems, field: str, value: Any, max_length: int, *, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        problems.add(field, _("此项必填"))
-    elif len(text) > max_length:
-        problems.add(field, _("不能超过 %(n)s 个字") % {"n": max_length})
-    return text
-
-
-def _lines(problems: _Problems, value: Any) -> list[str]:
+def _lines(problems: Problems, value: Any) -> list[str]:
     """Known work lines, once each, in the order given."""
     if value is None:
         return []
@@ -102,12 +81,12 @@ def _lines(problems: _Problems, value: Any) -> list[str]:
     return list(dict.fromkeys(v for v in chosen if v in WorkLine.values))
 
 
-def _state(problems: _Problems, fields: dict[str, Any], exclude_pk: int | None) -> dict[str, Any]:
+def _state(problems: Problems, fields: dict[str, Any], exclude_pk: int | None) -> dict[str, Any]:
     others = Tag.objects.exclude(pk=exclude_pk) if exclude_pk is not None else Tag.objects.all()
-    name = _text(problems, "name", fields.get("name"), NAME_MAX, required=True)
+    name = check_text(problems, "name", fields.get("name"), max_length=NAME_MAX, required=True)
     if name and others.filter(name=name).exists():
         problems.add("name", _("名称“%(name)s”已被其他标签使用") % {"name": name})
-    name_en = _text(problems, "name_en", fields.get("name_en"), NAME_EN_MAX)
+    name_en = check_text(problems, "name_en", fields.get("name_en"), max_length=NAME_EN_MAX)
     if name_en and others.filter(name_en__iexact=name_en).exists():
         problems.add("name_en", _("英文名称“%(name)s”已被其他标签使用") % {"name": name_en})
     owner = str(fields.get("owner_line") or "").strip()
@@ -148,7 +127,7 @@ def tag_create(
     sensitive: bool = False,
 ) -> Tag:
     area_code = _require_manage(actor)
-    problems = _Problems()
+    problems = Problems()
     code = str(code or "").strip().lower()
     if not CODE.match(code):
         problems.add("code", _("代码须以小写字母开头，只能由小写字母、数字和 _ 组成，最长 32 个字符"))
@@ -184,7 +163,7 @@ def tag_update(*, actor: Any, tag: Tag, **fields: Any) -> Tag:
         raise TypeError(", ".join(sorted(unknown)))
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     before = snapshot(tag, TAG_FIELDS)
-    problems = _Problems()
+    problems = Problems()
     state = _state(problems, {**{k: getattr(tag, k) for k in EDITABLE}, **fields}, exclude_pk=tag.pk)
     problems.raise_if_any()
     for key, value in state.items():

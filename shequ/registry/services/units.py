@@ -10,9 +10,10 @@ from shequ.areas.models import Area
 from shequ.areas.stats import stats_apply
 from shequ.core.audit import audit_record, diff, snapshot
 from shequ.core.errors import ValidationFailed
+from shequ.core.validation import clean_and_save
 from shequ.registry.models import ResidentUnit
 from shequ.registry.phones import PhoneError, normalise_phone
-from shequ.registry.services.common import clean_and_save, place, require_change, resolve_community
+from shequ.registry.services.common import place, require_change, resolve_community
 
 _EDITABLE = ("name", "credit_code", "kind", "address", "contact_name", "phone")
 
